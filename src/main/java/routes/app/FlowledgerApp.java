@@ -1,0 +1,186 @@
+package routes.app;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import routes.common.DbHealthCheck;
+import routes.common.MetadataDb;
+
+/**
+ * The flowledger service: camel-main with the YAML routes of the enabled pipelines, the metadata DB
+ * (migrated before any route starts), the HTTP API, and the management server (health, metrics, Jolokia).
+ * Used by the service command, by the one-off job commands and by the demo.
+ */
+public final class FlowledgerApp implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FlowledgerApp.class);
+    public static final String JOLOKIA_PATH = "/observe/jolokia";
+
+    private final Config config;
+    private final Main main = new Main();
+    private MetadataDb db;
+    private Path authFile;
+
+    public FlowledgerApp(Config config) {
+        this.config = config;
+    }
+
+    /** Checks every foundation key and the keys of each enabled pipeline; throws naming the first bad key. */
+    public static void validate(Config c) {
+        c.getPort("flowledger.http.port");
+        c.getPort("flowledger.management.port");
+        c.getOneOf("flowledger.log.format", List.of("text", "json"));
+        c.getBoolean("flowledger.routes.reload");
+        String dir = c.get("flowledger.routes.dir");
+        if (!dir.isEmpty() && !Files.isDirectory(Path.of(dir))) {
+            throw c.invalid("flowledger.routes.dir", "is not a directory");
+        }
+        if (c.getBoolean("flowledger.routes.reload") && dir.isEmpty()) {
+            throw c.invalid("flowledger.routes.reload", "needs flowledger.routes.dir (the directory to watch)");
+        }
+        String url = c.require("flowledger.db.url");
+        if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
+            throw c.invalid("flowledger.db.url", "must be an H2 (jdbc:h2:...) or PostgreSQL (jdbc:postgresql:...) URL");
+        }
+        c.getInt("flowledger.db.pool-size", 1, 200);
+        for (Pipeline p : Pipeline.values()) {
+            if (p.isEnabled(c)) {
+                if (!p.isAvailable()) {
+                    throw c.invalid(p.enabledKey(), "but this build of flowledger has no " + p.id() + " pipeline yet");
+                }
+                p.validate(c);
+            }
+        }
+    }
+
+    /** Starts the DB and Camel and returns once every route has started. */
+    public FlowledgerApp start() throws Exception {
+        configure();
+        main.start();
+        LOG.info("flowledger started: API on port {}, health/metrics on port {}", httpPort(), managementPort());
+        return this;
+    }
+
+    /** Starts and blocks until the JVM is asked to stop (SIGTERM, Ctrl+C). */
+    public void runUntilStopped() throws Exception {
+        configure();
+        main.run();
+    }
+
+    private void configure() throws IOException {
+        db = MetadataDb.open(config.require("flowledger.db.url"), config.get("flowledger.db.user"),
+                config.get("flowledger.db.password"), config.getInt("flowledger.db.pool-size", 1, 200));
+
+        Properties props = config.asProperties();
+        props.setProperty("camel.main.routes-include-pattern", String.join(",", routePatterns()));
+        String dir = config.get("flowledger.routes.dir");
+        if (!dir.isEmpty() && config.getBoolean("flowledger.routes.reload")) {
+            props.setProperty("camel.main.routes-reload-enabled", "true");
+            props.setProperty("camel.main.routes-reload-directory", dir);
+            props.setProperty("camel.main.routes-reload-pattern", "*.yaml");
+            // Reload only the changed file's routes; the built-in pipelines keep running.
+            props.setProperty("camel.main.routes-reload-remove-all-routes", "false");
+        }
+        configureJolokia(props);
+        main.setOverrideProperties(props);
+
+        main.bind("dataSource", db.dataSource());
+        main.bind("metadataDb", db);
+        main.bind("flowledgerConfig", config);
+        main.bind("dbHealthCheck", new DbHealthCheck(db));
+        main.bind("flowledgerInfo", new Info(config, db.url()));
+    }
+
+    private List<String> routePatterns() {
+        List<String> patterns = new ArrayList<>();
+        patterns.add("classpath:routes/flowledger.yaml");
+        for (Pipeline p : Pipeline.values()) {
+            if (p.isEnabled(config)) {
+                for (String f : p.routeFiles()) {
+                    patterns.add("classpath:routes/" + f);
+                }
+            }
+        }
+        String dir = config.get("flowledger.routes.dir");
+        if (!dir.isEmpty()) {
+            patterns.add("file:" + Path.of(dir).toAbsolutePath() + "/*.yaml");
+        }
+        return patterns;
+    }
+
+    /**
+     * Jolokia (JMX over HTTP, for Hawtio) lets a caller stop routes, so it is only served behind basic
+     * authentication with configured credentials. No password configured: Jolokia stays off.
+     */
+    private void configureJolokia(Properties props) throws IOException {
+        String user = config.get("flowledger.management.user");
+        String password = config.get("flowledger.management.password");
+        if (password.isEmpty() || user.isEmpty()) {
+            props.setProperty("camel.management.jolokia-enabled", "false");
+            LOG.warn("Jolokia is off: set flowledger.management.password (and .user) to manage routes over JMX/HTTP");
+            return;
+        }
+        if (user.contains("=") || user.contains(",") || password.contains(",") || password.contains("\n")) {
+            throw config.invalid("flowledger.management.user",
+                    "and its password must not contain ',', '=' or line breaks");
+        }
+        // Vert.x reads basic-auth users from a properties file: written owner-only and removed on exit.
+        authFile = Files.createTempFile("flowledger-mgmt-", ".properties",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        authFile.toFile().deleteOnExit();
+        Files.writeString(authFile, "user." + user + "=" + password + ",operator\nrole.operator=*\n",
+                StandardCharsets.UTF_8);
+        props.setProperty("camel.management.jolokia-enabled", "true");
+        props.setProperty("camel.management.authentication-enabled", "true");
+        props.setProperty("camel.management.authentication-path", JOLOKIA_PATH + "/*");
+        props.setProperty("camel.management.basic-properties-file", authFile.toString());
+    }
+
+    public CamelContext camelContext() {
+        return main.getCamelContext();
+    }
+
+    public MetadataDb db() {
+        return db;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public int httpPort() {
+        return config.getPort("flowledger.http.port");
+    }
+
+    public int managementPort() {
+        return config.getPort("flowledger.management.port");
+    }
+
+    @Override
+    public void close() {
+        try {
+            main.stop();
+        } catch (Exception e) {
+            LOG.warn("Error while stopping Camel: {}", e.getMessage());
+        }
+        if (db != null) {
+            db.close();
+        }
+        if (authFile != null) {
+            try {
+                Files.deleteIfExists(authFile);
+            } catch (IOException ignored) {
+                // deleteOnExit will try again
+            }
+        }
+    }
+}

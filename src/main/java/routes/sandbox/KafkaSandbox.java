@@ -1,0 +1,96 @@
+package routes.sandbox;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.utils.Time;
+
+/**
+ * A real single-node Kafka broker (KRaft, no ZooKeeper) in this JVM, bound to 127.0.0.1 on free ports.
+ * For the demo and the tests only: the service never starts it.
+ */
+public final class KafkaSandbox implements AutoCloseable {
+
+    private final Path dir;
+    private final int port;
+    private KafkaRaftServer server;
+
+    private KafkaSandbox(Path dir, int port) {
+        this.dir = dir;
+        this.port = port;
+    }
+
+    public static KafkaSandbox start() throws Exception {
+        Path dir = Files.createTempDirectory("flowledger-kafka-");
+        int port = Ports.free();
+        int controllerPort = Ports.free();
+        KafkaSandbox k = new KafkaSandbox(dir, port);
+        k.doStart(controllerPort);
+        return k;
+    }
+
+    private void doStart(int controllerPort) throws Exception {
+        Properties p = new Properties();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("log.dirs", dir.resolve("logs").toString());
+        p.put("num.partitions", "1");
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "1");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("auto.create.topics.enable", "true");
+        p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
+        Path file = dir.resolve("server.properties");
+        try (var w = Files.newBufferedWriter(file)) {
+            p.store(w, "flowledger sandbox broker");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        kafka.tools.StorageTool.execute(
+                new String[] {"format", "-t", UUID.randomUUID().toString().replace("-", "").substring(0, 22),
+                    "-c", file.toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8));
+        server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
+        server.startup();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            admin.describeCluster().nodes().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.shutdown();
+            server.awaitShutdown();
+            server = null;
+        }
+        try {
+            Ports.deleteTree(dir);
+        } catch (IOException ignored) {
+            // a temp dir; the OS cleans it eventually
+        }
+    }
+
+}

@@ -1,0 +1,63 @@
+package routes.sandbox;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The demo's embedded world: a real Kafka broker, a real S3 API server and the Roket, Druid and Slack
+ * simulators, all on 127.0.0.1. {@link #config()} points flowledger at them.
+ */
+public final class Sandbox implements AutoCloseable {
+
+    public final KafkaSandbox kafka;
+    public final S3Sandbox s3;
+    public final HttpSimulators http;
+
+    private Sandbox(KafkaSandbox kafka, S3Sandbox s3, HttpSimulators http) {
+        this.kafka = kafka;
+        this.s3 = s3;
+        this.http = http;
+    }
+
+    public static Sandbox start() throws Exception {
+        KafkaSandbox kafka = null;
+        S3Sandbox s3 = null;
+        try {
+            kafka = KafkaSandbox.start();
+            s3 = S3Sandbox.start();
+            HttpSimulators http = HttpSimulators.start();
+            return new Sandbox(kafka, s3, http);
+        } catch (Exception e) {
+            if (s3 != null) {
+                s3.close();
+            }
+            if (kafka != null) {
+                kafka.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The configuration overlay that points flowledger at the sandbox (the user may still override it). */
+    public Map<String, String> config() {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("flowledger.db.url", "jdbc:h2:mem:flowledger-demo;DB_CLOSE_DELAY=-1;MODE=PostgreSQL;"
+                + "DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
+        c.put("flowledger.kafka.brokers", kafka.bootstrapServers());
+        c.put("flowledger.s3.endpoint", s3.endpoint());
+        c.put("flowledger.s3.access-key", S3Sandbox.ACCESS_KEY);
+        c.put("flowledger.s3.secret-key", S3Sandbox.SECRET_KEY);
+        c.put("flowledger.roket.api.url", http.roketUrl());
+        c.put("flowledger.roket.api.token", http.roketToken);
+        c.put("flowledger.druid.url", http.druidUrl());
+        c.put("flowledger.slack.webhook-url", http.slackUrl());
+        return c;
+    }
+
+    @Override
+    public void close() throws Exception {
+        http.close();
+        s3.close();
+        kafka.close();
+    }
+}
