@@ -12,8 +12,10 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import routes.common.ApiAuth;
 import routes.common.DbHealthCheck;
 import routes.common.MetadataDb;
+import routes.common.status.StatusEmitter;
 
 /**
  * The flowledger service: camel-main with the YAML routes of the enabled pipelines, the metadata DB
@@ -29,6 +31,7 @@ public final class FlowledgerApp implements AutoCloseable {
     private final Main main = new Main();
     private MetadataDb db;
     private Path authFile;
+    private boolean job;
 
     public FlowledgerApp(Config config) {
         this.config = config;
@@ -64,7 +67,7 @@ public final class FlowledgerApp implements AutoCloseable {
 
     /** Starts the DB and Camel and returns once every route has started. */
     public FlowledgerApp start() throws Exception {
-        configure();
+        configure(false);
         main.start();
         LOG.info("flowledger started: API on port {}, health/metrics on port {}", httpPort(), managementPort());
         return this;
@@ -72,15 +75,37 @@ public final class FlowledgerApp implements AutoCloseable {
 
     /** Starts and blocks until the JVM is asked to stop (SIGTERM, Ctrl+C). */
     public void runUntilStopped() throws Exception {
-        configure();
+        configure(false);
         main.run();
     }
 
-    private void configure() throws IOException {
+    /**
+     * Starts for a one-off job command ({@code upload}, {@code replay}, ...): the same routes and ledger, but no
+     * HTTP or management server (a job must not collide with a running service's ports) and with
+     * {@code flowledger.job=true}, which schedule-driven routes use to stay stopped
+     * ({@code autoStartup: "{{!flowledger.job}}"}).
+     */
+    public FlowledgerApp startJob() throws Exception {
+        configure(true);
+        main.start();
+        return this;
+    }
+
+    public boolean isJob() {
+        return job;
+    }
+
+    private void configure(boolean jobMode) throws IOException {
+        this.job = jobMode;
         db = MetadataDb.open(config.require("flowledger.db.url"), config.get("flowledger.db.user"),
                 config.get("flowledger.db.password"), config.getInt("flowledger.db.pool-size", 1, 200));
 
         Properties props = config.asProperties();
+        props.setProperty("flowledger.job", String.valueOf(jobMode));
+        if (jobMode) {
+            props.setProperty("camel.server.enabled", "false");
+            props.setProperty("camel.management.enabled", "false");
+        }
         props.setProperty("camel.main.routes-include-pattern", String.join(",", routePatterns()));
         String dir = config.get("flowledger.routes.dir");
         if (!dir.isEmpty() && config.getBoolean("flowledger.routes.reload")) {
@@ -90,7 +115,9 @@ public final class FlowledgerApp implements AutoCloseable {
             // Reload only the changed file's routes; the built-in pipelines keep running.
             props.setProperty("camel.main.routes-reload-remove-all-routes", "false");
         }
-        configureJolokia(props);
+        if (!jobMode) {
+            configureJolokia(props);
+        }
         main.setOverrideProperties(props);
 
         main.bind("dataSource", db.dataSource());
@@ -98,6 +125,8 @@ public final class FlowledgerApp implements AutoCloseable {
         main.bind("flowledgerConfig", config);
         main.bind("dbHealthCheck", new DbHealthCheck(db));
         main.bind("flowledgerInfo", new Info(config, db.url()));
+        main.bind("statusEmitter", new StatusEmitter());
+        main.bind("apiAuth", new ApiAuth(config.get("flowledger.api.user"), config.get("flowledger.api.password")));
     }
 
     private List<String> routePatterns() {

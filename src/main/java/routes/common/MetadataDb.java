@@ -53,6 +53,9 @@ public final class MetadataDb implements AutoCloseable {
         MigrateResult result = Flyway.configure()
                 .dataSource(dataSource)
                 .locations("classpath:db/migration")
+                // Each pipeline owns a range of versions (V1 core, V10 roket-upload, V20 status, V30 cubic-ingestion,
+                // V40 replay, V50 patterns), so a pipeline added later may bring a lower version than one applied.
+                .outOfOrder(true)
                 .load()
                 .migrate();
         LOG.info("Metadata DB {} at schema version {} ({} migration(s) applied)",
