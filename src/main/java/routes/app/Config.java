@@ -193,7 +193,7 @@ public final class Config {
     }
 
     public int getPort(String key) {
-        return getInt(key, 0, 65535);
+        return getInt(key, 1, 65535);
     }
 
     /** An ISO-8601 duration (PT1M) or a number of milliseconds. */

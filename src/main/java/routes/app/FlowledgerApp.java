@@ -41,6 +41,9 @@ public final class FlowledgerApp implements AutoCloseable {
     public static void validate(Config c) {
         c.getPort("flowledger.http.port");
         c.getPort("flowledger.management.port");
+        if (c.getPort("flowledger.http.port") == c.getPort("flowledger.management.port")) {
+            throw c.invalid("flowledger.management.port", "must differ from flowledger.http.port");
+        }
         c.getOneOf("flowledger.log.format", List.of("text", "json"));
         c.getBoolean("flowledger.routes.reload");
         String dir = c.get("flowledger.routes.dir");
@@ -120,6 +123,9 @@ public final class FlowledgerApp implements AutoCloseable {
         }
         main.setOverrideProperties(props);
 
+        if (!jobMode) {
+            main.bind("platform-http-engine", new PinnedPortHttpEngine(httpPort()));
+        }
         main.bind("dataSource", db.dataSource());
         main.bind("metadataDb", db);
         main.bind("flowledgerConfig", config);
