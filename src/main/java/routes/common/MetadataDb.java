@@ -29,6 +29,11 @@ public final class MetadataDb implements AutoCloseable {
 
     /** Opens the pool and migrates the schema. Fails fast when the DB cannot be reached. */
     public static MetadataDb open(String url, String user, String password, int poolSize) {
+        return open(url, user, password, poolSize, 10_000);
+    }
+
+    /** As {@link #open(String, String, String, int)}, waiting at most {@code connectTimeoutMs} for a connection. */
+    public static MetadataDb open(String url, String user, String password, int poolSize, long connectTimeoutMs) {
         HikariConfig hc = new HikariConfig();
         hc.setPoolName("flowledger-db");
         hc.setJdbcUrl(url);
@@ -36,8 +41,8 @@ public final class MetadataDb implements AutoCloseable {
         hc.setPassword(password);
         hc.setMaximumPoolSize(poolSize);
         hc.setMinimumIdle(Math.min(2, poolSize));
-        hc.setConnectionTimeout(10_000);
-        hc.setInitializationFailTimeout(10_000);
+        hc.setConnectionTimeout(Math.max(250, connectTimeoutMs));
+        hc.setInitializationFailTimeout(connectTimeoutMs);
         HikariDataSource ds = new HikariDataSource(hc);
         MetadataDb db = new MetadataDb(ds, url);
         try {
