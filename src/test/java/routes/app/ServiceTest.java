@@ -80,6 +80,9 @@ class ServiceTest {
             assertThat(stop.body()).contains("\"status\":200");
             assertThat(app.camelContext().getRouteController().getRouteStatus("api-info")).isEqualTo(ServiceStatus.Stopped);
             assertThat(get("http://127.0.0.1:" + app.httpPort() + "/api/info", null, null).statusCode()).isEqualTo(404);
+            String mgmt = "http://127.0.0.1:" + app.managementPort() + "/observe/health";
+            assertThat(get(mgmt + "/ready", null, null).statusCode()).as("readiness: a stopped route").isEqualTo(503);
+            assertThat(get(mgmt + "/live", null, null).statusCode()).as("liveness: the process is fine").isEqualTo(200);
 
             HttpResponse<String> start = postJson(jolokia,
                     "{\"type\":\"exec\",\"mbean\":\"" + mbean + "\",\"operation\":\"start()\"}", "admin", "op-secret-1");
