@@ -133,6 +133,11 @@ public final class FlowledgerApp implements AutoCloseable {
         main.bind("flowledgerInfo", new Info(config, db.url()));
         main.bind("statusEmitter", new StatusEmitter());
         main.bind("apiAuth", new ApiAuth(config.get("flowledger.api.user"), config.get("flowledger.api.password")));
+        for (Pipeline p : Pipeline.values()) {
+            if (p.isEnabled(config)) {
+                p.module().bind(this, main::bind);
+            }
+        }
     }
 
     private List<String> routePatterns() {

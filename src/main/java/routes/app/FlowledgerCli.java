@@ -41,6 +41,12 @@ public class FlowledgerCli implements Callable<Integer> {
     /** Runs the command line and returns the exit code (tests call this instead of main). */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new FlowledgerCli());
+        // Each pipeline brings its own one-off job commands (upload, replay, status, ...).
+        for (Pipeline p : Pipeline.values()) {
+            for (Object command : p.module().commands()) {
+                cl.addSubcommand(command);
+            }
+        }
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof ConfigException ce) {
                 cmd.getErr().println("flowledger: configuration error: " + ce.getMessage());

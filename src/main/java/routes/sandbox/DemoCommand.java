@@ -31,8 +31,32 @@ import routes.app.FlowledgerCli;
             "Roket, Druid and Slack simulators) and shows each one doing its job."})
 public class DemoCommand implements Callable<Integer> {
 
-    /** The pipelines' demo scenarios, in the order they are shown; each pipeline adds its own. */
-    static final List<DemoScenario> SCENARIOS = List.of();
+    /**
+     * The pipelines' demo scenarios, in the order they are shown (status first, so every later dataflow shows
+     * up on its page). Each pipeline adds its class under this name when it lands; absent ones are skipped.
+     */
+    static final List<String> SCENARIO_CLASSES = List.of(
+            "routes.sandbox.StatusDemo",
+            "routes.sandbox.RoketUploadDemo",
+            "routes.sandbox.CubicIngestionDemo",
+            "routes.sandbox.ReplayDemo",
+            "routes.sandbox.PatternsDemo");
+
+    static final List<DemoScenario> SCENARIOS = loadScenarios();
+
+    private static List<DemoScenario> loadScenarios() {
+        List<DemoScenario> out = new java.util.ArrayList<>();
+        for (String name : SCENARIO_CLASSES) {
+            try {
+                out.add((DemoScenario) Class.forName(name).getDeclaredConstructor().newInstance());
+            } catch (ClassNotFoundException e) {
+                // that pipeline has not landed yet
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot create demo scenario " + name + ": " + e, e);
+            }
+        }
+        return List.copyOf(out);
+    }
 
     @ParentCommand
     FlowledgerCli parent;
