@@ -31,6 +31,7 @@ public class ReplayModule implements PipelineModule {
         c.getBoolean("flowledger.replay.delete-backups");
         c.getDuration("flowledger.replay.lease");
         c.getDuration("flowledger.replay.progress-interval");
+        c.getInt("flowledger.replay.recover-interval", 100, Integer.MAX_VALUE);
         if (c.getDuration("flowledger.replay.delivery-timeout").toMillis() < 1000) {
             throw c.invalid("flowledger.replay.delivery-timeout", "must be at least one second");
         }
