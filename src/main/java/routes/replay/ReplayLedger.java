@@ -189,9 +189,10 @@ public final class ReplayLedger {
                 runId, day, datasource, segmentId);
     }
 
-    public void segmentsUnused(String runId, List<String> segmentIds) {
+    public void segmentsUnused(String runId, String datasource, List<String> segmentIds) {
         for (String id : segmentIds) {
-            update("UPDATE replay_druid_segments SET state = 'UNUSED' WHERE run_id = ? AND segment_id = ?", runId, id);
+            update("UPDATE replay_druid_segments SET state = 'UNUSED' WHERE run_id = ? AND datasource = ? AND segment_id = ?",
+                    runId, datasource, id);
         }
     }
 

@@ -54,9 +54,15 @@ public class ReplayModule implements PipelineModule {
 
     @Override
     public void bind(FlowledgerApp app, BiConsumer<String, Object> registry) {
-        ReplayService service = new ReplayService(app.config(), new ReplayLedger(app.db().dataSource()),
-                () -> app.camelContext() == null ? null
-                        : app.camelContext().getRegistry().lookupByNameAndType("statusEmitter", StatusEmitter.class));
+        ReplayService service = new ReplayService(app.config(), new ReplayLedger(app.db().dataSource()), () -> {
+            var camel = app.camelContext();
+            StatusEmitter emitter = camel == null ? null
+                    : camel.getRegistry().lookupByNameAndType("statusEmitter", StatusEmitter.class);
+            if (emitter != null && emitter.getCamelContext() == null) {
+                emitter.setCamelContext(camel); // bound with main.bind, it is not always handed its context
+            }
+            return emitter;
+        });
         registry.accept("replayService", service);
         registry.accept("replayApi", new ReplayApi(service));
     }

@@ -550,7 +550,7 @@ public class ReplayService {
             }
             for (var e : byDataSource.entrySet()) {
                 druid().markUnused(e.getKey(), e.getValue());
-                ledger.segmentsUnused(runId, e.getValue());
+                ledger.segmentsUnused(runId, e.getKey(), e.getValue());
             }
             int removed = (int) ledger.segments(runId, day).stream().filter(s -> "UNUSED".equals(s.state())).count();
             ledger.segmentsRemoved(runId, day, removed);

@@ -49,7 +49,7 @@ CREATE TABLE replay_druid_segments (
     datasource  VARCHAR(255)  NOT NULL,
     segment_id  VARCHAR(1024) NOT NULL,
     state       VARCHAR(16)   NOT NULL,             -- RECORDED, UNUSED
-    PRIMARY KEY (run_id, segment_id)
+    PRIMARY KEY (run_id, datasource, segment_id)
 );
 
 CREATE INDEX replay_days_status ON replay_days (status);
