@@ -394,12 +394,14 @@ public class ReplayService {
         List<BlobInfo> blobs = ctx.dayBlobs.containsKey(day) ? ctx.dayBlobs.get(day) : sourceBlobs(ctx, day);
         AtomicReference<Exception> failure = new AtomicReference<>();
         AtomicLong acked = new AtomicLong();
+        AtomicLong answered = new AtomicLong();
         Callback callback = (md, ex) -> {
             if (ex != null) {
                 failure.compareAndSet(null, ex);
             } else {
                 acked.incrementAndGet();
             }
+            answered.incrementAndGet();
         };
         long skipped = 0;
         long bad = 0;
@@ -471,9 +473,17 @@ public class ReplayService {
                 }
             }
             producer.flush();
+            // Every record must have its answer before the day counts as replayed.
+            long waitUntil = System.nanoTime() + config.getDuration("flowledger.replay.delivery-timeout").toNanos();
+            while (answered.get() < sent && failure.get() == null && System.nanoTime() < waitUntil) {
+                Thread.sleep(10);
+            }
             Exception f = failure.get();
             if (f != null) {
                 throw new DayFailure(REPLAY, "Kafka refused a record: " + describe(f), f);
+            }
+            if (acked.get() < sent) {
+                throw new DayFailure(REPLAY, "Kafka acknowledged " + acked.get() + " of " + sent + " record(s)", null);
             }
             ok = true;
         } finally {

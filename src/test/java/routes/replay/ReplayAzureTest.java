@@ -204,10 +204,10 @@ class ReplayAzureTest {
     void kafka_refusing_a_record_after_the_backup_restores_the_downstream_byte_for_byte() throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaServer.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
-                    .configs(Map.of("max.message.bytes", "2000")))).all().get();
+                    .configs(Map.of("max.message.bytes", "200000")))).all().get();
         }
         arrangeDay("2019-12-01", 50, 10);
-        put(container, "raw/2019-12-01-02.json", ("{\"big\":\"" + "x".repeat(5000) + "\"}\n").getBytes(StandardCharsets.UTF_8));
+        put(container, "raw/2019-12-01-02.json", ("{\"big\":\"" + "x".repeat(300_000) + "\"}\n").getBytes(StandardCharsets.UTF_8));
         druidSegments("telemetry-events", "2019-12-01", "te_2019-12-01_v1");
         Map<String, String> before = downstream();
 
