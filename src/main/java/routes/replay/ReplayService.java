@@ -657,8 +657,11 @@ public class ReplayService {
                 .append(", run ").append(runId).append(")\n");
         if (!ok) {
             t.append("Error in ").append(d.failedStage()).append(": ").append(d.error()).append('\n');
+            boolean touched = !ledger.backups(runId, day).isEmpty();
             if (d.status() == DayStatus.FAILED) {
-                t.append("Downstream data restored.\n");
+                t.append(touched ? "Downstream data restored.\n" : "Downstream data untouched (nothing was deleted).\n");
+            } else {
+                t.append("Day left in ").append(d.status()).append(": resume the run to finish it.\n");
             }
         }
         t.append("Records replayed: ").append(d.records());
@@ -667,7 +670,8 @@ public class ReplayService {
         }
         t.append('\n');
         Map<String, Integer> files = filesDeleted(runId, day, ctx);
-        t.append("Files deleted: ").append(files.isEmpty() ? "none" : format(files)).append(ok ? "" : " (restored)").append('\n');
+        t.append("Files deleted: ").append(files.isEmpty() ? "none" : format(files))
+                .append(ok || files.isEmpty() ? "" : " (restored)").append('\n');
         t.append("Druid segments removed: ").append(d.segmentsRemoved()).append('\n');
         t.append("Time taken: ").append(seconds(d.durationMs())).append(" s");
         Map<String, Object> msg = new LinkedHashMap<>();
