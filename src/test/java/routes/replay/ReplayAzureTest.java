@@ -304,4 +304,40 @@ class ReplayAzureTest {
         assertThat(snapshot(container, "")).isEqualTo(before);
         assertThat(consumeAll(KafkaServer.bootstrapServers(), topic)).isEmpty();
     }
+
+    @Test
+    void a_run_cut_off_mid_backup_is_restored_then_replayed_from_the_start_on_resume() throws Exception {
+        int d1 = arrangeDay("2019-12-01", 20, 5);
+        String bucket = container.getBlobContainerName();
+        String runId = "replay-cut-off-in-backup";
+        // The ledger as a process left it when it died mid-backup: one blob copied and deleted, one only planned.
+        try (var db = routes.common.MetadataDb.open(dbUrl, "sa", "", 2)) {
+            ReplayLedger ledger = new ReplayLedger(db.dataSource());
+            ledger.createRun(runId, JSON.writeValueAsString(new ReplayParams("2019-12-01", "2019-12-01", topic, bucket,
+                    "raw", null, KafkaServer.bootstrapServers(), true, null, false)), false, List.of("2019-12-01"));
+            ledger.claim(runId, "a-process-that-died", java.time.Instant.now());
+            ledger.dayStatus(runId, "2019-12-01", ReplayLedger.DayStatus.BACKUP);
+            var store = new AzureReplayStore(AzuriteServer.connectionString());
+            for (String name : List.of("unique/2019-12-01-a.json.gz", "unique/2019-12-01-b.json")) {
+                var info = store.stat(bucket, name).orElseThrow();
+                ledger.planBackup(new ReplayLedger.Backup(runId, "2019-12-01", "unique", name,
+                        "replay-backups/" + runId + "/" + name, info.size(), info.etag(), info.md5(),
+                        ReplayLedger.BackupState.PLANNED));
+            }
+            store.copy(bucket, "unique/2019-12-01-a.json.gz", "replay-backups/" + runId + "/unique/2019-12-01-a.json.gz");
+            ledger.backupState(runId, "unique/2019-12-01-a.json.gz", ReplayLedger.BackupState.COPIED);
+            store.delete(bucket, "unique/2019-12-01-a.json.gz");
+        }
+
+        int exit = replay(config, "--resume", runId);
+
+        assertThat(exit).isZero();
+        assertThat(consumeAll(KafkaServer.bootstrapServers(), topic)).hasSize(d1);
+        assertThat(downstream()).isEmpty();
+        assertThat(names(container, "replay-backups/")).isEmpty();
+        // Both blobs went through a fresh, complete backup: the one deleted before the crash was restored first.
+        assertThat(rows(dbUrl, "sa", "", "SELECT blob_name, state FROM replay_blob_backups WHERE source_prefix = 'unique'"
+                + " ORDER BY blob_name")).extracting(r -> r.get("blob_name") + "=" + r.get("state"))
+                .containsExactly("unique/2019-12-01-a.json.gz=CLEANED", "unique/2019-12-01-b.json=CLEANED");
+    }
 }
