@@ -21,7 +21,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.EventNotifierSupport;
+import routes.common.status.StatusEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -69,6 +74,19 @@ class ReplayApiTest {
                 "flowledger.azure.connection-string", AzuriteServer.connectionString(),
                 "flowledger.druid.url", WireMockServers.url(http),
                 "flowledger.slack.webhook-url", WireMockServers.url(http) + "/slack/hook"))) {
+            List<StatusEvent> events = new CopyOnWriteArrayList<>();
+            EventNotifierSupport tap = new EventNotifierSupport() {
+                @Override
+                public void notify(CamelEvent event) {
+                    if (event instanceof CamelEvent.ExchangeSendingEvent e
+                            && e.getEndpoint().getEndpointUri().startsWith("direct://status-emit")
+                            && e.getExchange().getMessage().getBody() instanceof StatusEvent se) {
+                        events.add(se);
+                    }
+                }
+            };
+            app.camelContext().getManagementStrategy().addEventNotifier(tap);
+            tap.start();
             String api = "http://127.0.0.1:" + app.httpPort() + "/api/replays";
             String body = "{\"startDate\":\"2019-12-01\",\"endDate\":\"2019-12-01\",\"topic\":\"" + topic
                     + "\",\"bucket\":\"" + container.getBlobContainerName() + "\",\"prefix\":\"raw\"}";
@@ -92,6 +110,17 @@ class ReplayApiTest {
             assertThat(run.path("days").get(0).path("filesDeleted").path("unique").asInt()).isEqualTo(1);
             assertThat(ReplayTestSupport.consumeAll(KafkaServer.bootstrapServers(), topic)).hasSize(25);
             assertThat(send(api + "/replay-nope", null, null).statusCode()).isEqualTo(404);
+
+            // Status messages: per day with its stages, and for the run.
+            await().atMost(Duration.ofSeconds(10)).until(() -> events.stream().anyMatch(e -> e.isRunLevel()
+                    && "SUCCESS".equals(e.properties().status())));
+            assertThat(events).allMatch(e -> id.equals(e.properties().correlationId()));
+            assertThat(events.stream().filter(e -> "2019-12-01".equals(e.properties().recordId()))
+                    .map(e -> e.properties().stage() + ":" + e.properties().status()))
+                    .containsSubsequence("PREFLIGHT:SUCCESS", "BACKUP:IN_PROGRESS", "BACKUP:SUCCESS", "REPLAY:IN_PROGRESS",
+                            "REPLAY:SUCCESS", "CLEANUP:IN_PROGRESS", "CLEANUP:SUCCESS");
+            assertThat(events).anyMatch(e -> StatusEvent.DATASET_DETAILS.equals(e.kind())
+                    && Long.valueOf(25).equals(e.properties().recordCount()));
         }
     }
 }
