@@ -885,6 +885,9 @@ public class ReplayService {
         if (t instanceof DayFailure) {
             return m;
         }
+        if (t instanceof com.azure.storage.blob.models.BlobStorageException b) {
+            return "Azure Blob " + b.getErrorCode() + " (HTTP " + b.getStatusCode() + ")"; // its message is the XML body
+        }
         return t.getClass().getSimpleName() + (m == null ? "" : ": " + m.lines().findFirst().orElse(m));
     }
 

@@ -340,4 +340,26 @@ class ReplayAzureTest {
                 + " ORDER BY blob_name")).extracting(r -> r.get("blob_name") + "=" + r.get("state"))
                 .containsExactly("unique/2019-12-01-a.json.gz=CLEANED", "unique/2019-12-01-b.json=CLEANED");
     }
+
+    @Test
+    void a_day_without_backup_blobs_and_an_unreadable_container_fail_in_preflight_and_slack_hears_why() throws Exception {
+        int d1 = arrangeDay("2019-12-01", 10, 2);
+        put(container, "unique/2019-12-02-a.json", ndjson(lines("2019-12-02", 7, 2), false));
+
+        int exit = replay(config, "--start-date", "2019-12-01", "--end-date", "2019-12-02", "--topic", topic,
+                "--bucket", container.getBlobContainerName(), "--prefix", "raw");
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(consumeAll(KafkaServer.bootstrapServers(), topic)).hasSize(d1);
+        assertThat(names(container, "unique/")).containsExactly("unique/2019-12-02-a.json");
+        assertThat(days().get(1)).containsEntry("status", "FAILED").containsEntry("failed_stage", "PREFLIGHT");
+        assertThat(slackTexts().get(1)).contains("no backup blobs under").contains("untouched");
+
+        int noContainer = replay(config, "--start-date", "2019-12-01", "--end-date", "2019-12-01", "--topic", topic,
+                "--bucket", "no-such-container", "--prefix", "raw");
+
+        assertThat(noContainer).isEqualTo(1);
+        assertThat(slackTexts()).hasSize(3);
+        assertThat(slackTexts().get(2)).contains("FAILED").contains("PREFLIGHT").contains("no-such-container");
+    }
 }
