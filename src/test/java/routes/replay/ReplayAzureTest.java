@@ -362,4 +362,21 @@ class ReplayAzureTest {
         assertThat(slackTexts()).hasSize(3);
         assertThat(slackTexts().get(2)).contains("FAILED").contains("PREFLIGHT").contains("no-such-container");
     }
+
+    @Test
+    void with_delete_backups_false_the_backup_of_the_cleared_downstream_blobs_is_kept() throws Exception {
+        arrangeDay("2019-12-01", 10, 2);
+        Map<String, String> before = downstream();
+
+        int exit = replay(config, "--start-date", "2019-12-01", "--end-date", "2019-12-01", "--topic", topic,
+                "--bucket", container.getBlobContainerName(), "--prefix", "raw", "--delete-backups", "false");
+
+        assertThat(exit).isZero();
+        assertThat(downstream()).isEmpty();
+        Map<String, String> kept = new HashMap<>();
+        snapshot(container, "replay-backups/").forEach((k, v) -> kept.put(k.replaceFirst("^replay-backups/[^/]+/", ""), v));
+        assertThat(kept).isEqualTo(before);
+        assertThat(rows(dbUrl, "sa", "", "SELECT DISTINCT state FROM replay_blob_backups"))
+                .extracting(r -> r.get("state")).containsExactly("KEPT");
+    }
 }
