@@ -62,6 +62,10 @@ public class ReplayModule implements PipelineModule {
                 emitter.setCamelContext(camel); // bound with main.bind, it is not always handed its context
             }
             return emitter;
+        }, () -> {
+            var camel = app.camelContext();
+            return camel == null ? null
+                    : camel.getRegistry().findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
         });
         registry.accept("replayService", service);
         registry.accept("replayApi", new ReplayApi(service));

@@ -121,10 +121,14 @@ public class ReplayService {
         return t;
     });
 
-    public ReplayService(Config config, ReplayLedger ledger, Supplier<StatusEmitter> emitter) {
+    private final Supplier<io.micrometer.core.instrument.MeterRegistry> meters;
+
+    public ReplayService(Config config, ReplayLedger ledger, Supplier<StatusEmitter> emitter,
+                         Supplier<io.micrometer.core.instrument.MeterRegistry> meters) {
         this.config = config;
         this.ledger = ledger;
         this.emitter = emitter;
+        this.meters = meters;
         this.owner = ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
         this.lease = config.getDuration("flowledger.replay.lease");
         this.maxBadRatio = Double.parseDouble(config.get("flowledger.replay.max-bad-ratio"));
@@ -520,6 +524,8 @@ public class ReplayService {
                 + (bad > 0 ? ", " + bad + " malformed to the dead-letter blob" : ""));
         emit(StatusEvent.dataSetDetails(runId, plan.entryName() + "/" + day, "1", StatusEvent.DataSetType.FILE,
                 acked.get() + skipped));
+        count("flowledger.replay.records", acked.get(), "topic", plan.params().topic());
+        count("flowledger.replay.malformed.records", bad, "topic", plan.params().topic());
     }
 
     /**
@@ -568,6 +574,7 @@ public class ReplayService {
             throw new DayFailure(CLEANUP, describe(e), e);
         }
         ledger.finishDay(runId, day, DayStatus.SUCCEEDED, null, null);
+        count("flowledger.replay.days", 1, "status", "succeeded");
         emitDay(runId, day, CLEANUP, State.SUCCESS, "day replayed and cleaned up");
     }
 
@@ -594,6 +601,7 @@ public class ReplayService {
         ledger.error(runId, day, stage, error);
         if (ledger.backups(runId, day).isEmpty()) {
             ledger.finishDay(runId, day, DayStatus.FAILED, stage, error); // nothing was moved: nothing to restore
+            count("flowledger.replay.days", 1, "status", "failed");
             return;
         }
         ledger.dayStatus(runId, day, DayStatus.RESTORE);
@@ -601,6 +609,8 @@ public class ReplayService {
         try {
             int restored = restoreBlobs(ctx, day);
             ledger.finishDay(runId, day, DayStatus.FAILED, stage, error);
+            count("flowledger.replay.days", 1, "status", "failed");
+            count("flowledger.replay.restored.blobs", restored, "stage", stage);
             emitDay(runId, day, RESTORE, State.SUCCESS, restored + " blob(s) restored");
         } catch (Exception e) {
             String why = "restore failed: " + describe(e) + " (backups kept; resume the run to finish the restore)";
@@ -859,6 +869,18 @@ public class ReplayService {
 
     private static BlobInfo original(Backup b) {
         return new BlobInfo(b.blobName(), b.size(), b.etag(), b.md5());
+    }
+
+    /** Micrometer counters, scraped as flowledger_replay_..._total on /observe/metrics (none in a job command). */
+    private void count(String name, long amount, String tag, String value) {
+        try {
+            var registry = meters.get();
+            if (registry != null && amount > 0) {
+                registry.counter(name, tag, value).increment(amount);
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("metric {} not counted: {}", name, e.getMessage());
+        }
     }
 
     private void emitDay(String runId, String day, String stage, State state, String message) {

@@ -119,6 +119,8 @@ class ReplayApiTest {
                     .map(e -> e.properties().stage() + ":" + e.properties().status()))
                     .containsSubsequence("PREFLIGHT:SUCCESS", "BACKUP:IN_PROGRESS", "BACKUP:SUCCESS", "REPLAY:IN_PROGRESS",
                             "REPLAY:SUCCESS", "CLEANUP:IN_PROGRESS", "CLEANUP:SUCCESS");
+            String metrics = send("http://127.0.0.1:" + app.managementPort() + "/observe/metrics", null, null).body();
+            assertThat(metrics).contains("flowledger_replay_records_total").contains("flowledger_replay_days_total");
             assertThat(events).anyMatch(e -> StatusEvent.DATASET_DETAILS.equals(e.kind())
                     && Long.valueOf(25).equals(e.properties().recordCount()));
         }
