@@ -48,7 +48,7 @@ class ReplayKafkaOutageTest {
         http.stubFor(post(urlMatching(".*/markUnused")).willReturn(okJson("{\"numChangedSegments\":1}")));
         http.stubFor(post(urlEqualTo("/slack/hook")).willReturn(ok("ok")));
         BlobContainerClient container = ReplayTestSupport.newContainer();
-        put(container, "raw/2019-12-01-00.json.gz", ndjson(lines("2019-12-01", 0, 300_000), true));
+        put(container, "raw/2019-12-01-00.json.gz", ndjson(lines("2019-12-01", 0, 600_000), true));
         put(container, "unique/2019-12-01-a.json", ndjson(lines("2019-12-01", 7, 4), false));
         put(container, "channel/2019-12-01-a.json.gz", ndjson(lines("2019-12-01", 8, 4), true));
         Map<String, String> before = snapshot(container, "");
