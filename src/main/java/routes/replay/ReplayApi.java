@@ -1,0 +1,92 @@
+package routes.replay;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
+import org.apache.camel.Exchange;
+
+/**
+ * {@code POST /api/replays} (starts a run with the command's parameters as JSON) and {@code GET /api/replays/{id}}
+ * (the run and its days from the ledger).
+ */
+public class ReplayApi {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ReplayService service;
+
+    public ReplayApi(ReplayService service) {
+        this.service = service;
+    }
+
+    /** Checks and records the run; sets {@code replayRunId} when it is accepted (202), else answers 400. */
+    public String create(String body, Exchange exchange) throws Exception {
+        ReplayParams params;
+        try {
+            params = JSON.readValue(body == null || body.isBlank() ? "{}" : body, ReplayParams.class);
+        } catch (Exception e) {
+            return answer(exchange, 400, Map.of("error", "body must be a JSON object of replay parameters: "
+                    + e.getMessage().lines().findFirst().orElse("")));
+        }
+        try {
+            String id = service.submit(params);
+            exchange.setProperty("replayRunId", id);
+            exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
+            exchange.getMessage().setHeader("Location", "/api/replays/" + id);
+            return id;
+        } catch (ReplayParams.Invalid e) {
+            return answer(exchange, 400, Map.of("error", e.getMessage()));
+        }
+    }
+
+    /** The run as JSON; 404 when there is none. */
+    public String view(String id, Exchange exchange) throws Exception {
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
+        var run = service.ledger().run(id);
+        if (run.isEmpty()) {
+            return answer(exchange, 404, Map.of("error", "no replay run " + id));
+        }
+        var r = run.get();
+        ObjectNode out = JSON.createObjectNode();
+        out.put("id", r.id());
+        out.put("status", r.status());
+        out.put("finished", r.status().equals("SUCCEEDED") || r.status().equals("FAILED"));
+        out.put("dryRun", r.dryRun());
+        out.set("params", JSON.readTree(r.params()));
+        out.put("createdAt", String.valueOf(r.createdAt()));
+        if (r.finishedAt() != null) {
+            out.put("finishedAt", r.finishedAt().toString());
+        }
+        if (r.error() != null) {
+            out.put("error", r.error());
+        }
+        ArrayNode days = out.putArray("days");
+        for (var d : service.ledger().days(id)) {
+            ObjectNode n = days.addObject();
+            n.put("day", d.day());
+            n.put("status", d.status().name());
+            if (d.failedStage() != null) {
+                n.put("failedStage", d.failedStage());
+            }
+            n.put("records", d.records());
+            n.put("badRecords", d.badRecords());
+            n.put("sourceFiles", d.sourceFiles());
+            n.set("filesDeleted", JSON.valueToTree(service.filesDeleted(id, d.day(), null)));
+            n.put("segmentsRemoved", d.segmentsRemoved());
+            if (d.durationMs() != null) {
+                n.put("durationMs", d.durationMs());
+            }
+            if (d.error() != null) {
+                n.put("error", d.error());
+            }
+        }
+        return JSON.writeValueAsString(out);
+    }
+
+    private static String answer(Exchange exchange, int status, Map<String, String> body) throws Exception {
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
+        return JSON.writeValueAsString(body);
+    }
+}

@@ -1,0 +1,18 @@
+package routes.replay;
+
+import routes.app.Config;
+import routes.common.S3Clients;
+
+/** Makes the configured {@link ReplayStore}: {@code flowledger.replay.store} = azure (default) or s3. */
+public final class ReplayStores {
+
+    private ReplayStores() {
+    }
+
+    public static ReplayStore create(Config c) {
+        return switch (c.get("flowledger.replay.store").toLowerCase()) {
+            case "s3" -> new S3ReplayStore(S3Clients.create(c));
+            default -> new AzureReplayStore(c.require("flowledger.azure.connection-string"));
+        };
+    }
+}
