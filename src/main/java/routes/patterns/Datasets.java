@@ -345,7 +345,12 @@ public class Datasets {
      * Runs a pipe now, on the caller's thread, as if its timer fired; returns the pipe's ledger entry afterwards
      * (its run's failure, if any, is in {@code last_error}).
      */
-    public Map<String, Object> runNow(String pipe, org.apache.camel.CamelContext context) throws Exception {
+    public Map<String, Object> runNow(String pipe, Exchange exchange) throws Exception {
+        return runPipe(pipe, exchange.getContext());
+    }
+
+    /** As {@link #runNow}, given the CamelContext. */
+    public Map<String, Object> runPipe(String pipe, org.apache.camel.CamelContext context) throws Exception {
         org.apache.camel.Route route = context.getRoute(pipe);
         if (route == null || route.getConsumer() == null) {
             return result(pipe, "unknown", 0);

@@ -97,7 +97,7 @@ final class PatternsHarness implements AutoCloseable {
     /** Runs the pipe once more (restarts its timer) and waits until the run has finished. */
     void run(String pipe) throws Exception {
         app.camelContext().getRegistry().lookupByNameAndType("patternsDatasets", Datasets.class)
-                .runNow(pipe, app.camelContext());
+                .runPipe(pipe, app.camelContext());
     }
 
     Map<String, Object> pipe(String pipe) throws SQLException {
