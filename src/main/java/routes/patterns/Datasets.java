@@ -306,6 +306,13 @@ public class Datasets {
         return m;
     }
 
+    /** The named parameters of a SQL since-query: {@code since} = the watermark, or {@code initial} when there is none. */
+    public Map<String, Object> sinceParameters(String watermark, String initial) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("since", watermark == null || watermark.isEmpty() ? initial : watermark);
+        return m;
+    }
+
     /** A deletion of the entity whose id is property {@code fetchId}. */
     public Map<String, Object> deletion(Exchange ex) {
         Map<String, Object> m = new LinkedHashMap<>();

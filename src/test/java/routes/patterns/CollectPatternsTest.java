@@ -178,4 +178,28 @@ class CollectPatternsTest {
             source.verify(getRequestedFor(urlPathEqualTo("/orders")).withQueryParam("after", equalTo("12")));
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void a_sql_since_source_reads_only_rows_changed_after_its_watermark(TestDatabase db) throws Exception {
+        try (PatternsHarness h = new PatternsHarness(db, routesDir)) {
+            h.routes("items.yaml", PatternsHarness.template("jdbc-since-source", "items", "dataset", "items",
+                    "query", "SELECT id, label, version FROM src_items WHERE version > CAST(:#since AS BIGINT) ORDER BY version",
+                    "sinceField", "version", "maxChangeRatio", "5", "period", "3600000", "delay", "3600000")).start();
+            h.execute("CREATE TABLE src_items (id VARCHAR(10) PRIMARY KEY, label VARCHAR(20), version BIGINT)");
+            h.execute("INSERT INTO src_items VALUES ('i1', 'one', 1), ('i2', 'two', 2)");
+            h.run("items");
+            assertThat(h.live("items")).containsOnlyKeys("i1", "i2");
+            assertThat(h.pipe("items").get("watermark")).isEqualTo("2");
+
+            h.execute("UPDATE src_items SET label = 'uno', version = 3 WHERE id = 'i1'");
+            h.execute("INSERT INTO src_items VALUES ('i3', 'three', 4)");
+            h.run("items");
+            assertThat(h.pipe("items").get("watermark")).isEqualTo("4");
+            assertThat(h.live("items").get("i1")).containsEntry("label", "uno");
+            assertThat(h.live("items")).containsOnlyKeys("i1", "i2", "i3");
+            assertThat(h.query("SELECT version FROM patterns_entities WHERE dataset = 'items' AND entity_id = 'i2'").get(0).get("version"))
+                    .as("an unchanged row is not rewritten").isEqualTo(1L);
+        }
+    }
 }
