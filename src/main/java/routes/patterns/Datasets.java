@@ -245,12 +245,17 @@ public class Datasets {
              var ins = c.prepareStatement("INSERT INTO patterns_entities (dataset, entity_id, entity, hash, deleted, version,"
                      + " seq, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)");
              var hist = c.prepareStatement("INSERT INTO patterns_entity_versions (dataset, entity_id, version, entity, hash,"
-                     + " deleted, seq, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)")) {
+                     + " deleted, seq, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)");
+             var nextSeq = c.prepareStatement("SELECT nextval('patterns_seq')")) {
             int n = 0;
             for (Change ch : changes) {
                 Object[] cur = current.get(ch.id());
                 long version = cur == null ? 1 : (Long) cur[2] + 1;
-                long seq = Jdbc.nextSeq(c);
+                long seq;
+                try (var rs = nextSeq.executeQuery()) {
+                    rs.next();
+                    seq = rs.getLong(1);
+                }
                 if (cur == null) {
                     ins.setString(1, dataset);
                     ins.setString(2, ch.id());
