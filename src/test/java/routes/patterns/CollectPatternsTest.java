@@ -11,7 +11,9 @@ import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.apache.camel.builder.AdviceWith;
 import org.junit.jupiter.api.extension.ExtendWith;
+import routes.common.status.StatusEvent;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -81,8 +83,15 @@ class CollectPatternsTest {
             h.awaitFirstRun("stock-rescan");
             h.run("stock-share");
 
+            List<StatusEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            AdviceWith.adviceWith(h.app.camelContext(), "status-emit",
+                    a -> a.weaveAddFirst().process(e -> events.add(e.getMessage().getBody(StatusEvent.class))));
             answer("/stock", "[]");
             h.run("stock-rescan");
+            assertThat(events).filteredOn(StatusEvent::isRunLevel).extracting(e -> e.properties().status())
+                    .containsExactly("IN_PROGRESS", "FAILED");
+            assertThat(events.get(1).properties().message()).contains("circuit breaker tripped").contains("returned nothing");
+            assertThat(events.get(1).properties().stage()).isEqualTo("PATTERNS:stock-rescan");
             Map<String, Object> pipe = h.pipe("stock-rescan");
             assertThat(pipe.get("state")).isEqualTo("halted");
             assertThat((String) pipe.get("halted_reason")).contains("returned nothing");
@@ -93,9 +102,11 @@ class CollectPatternsTest {
             assertThat(h.query("SELECT id FROM stock_target")).as("nothing deleted downstream").hasSize(4);
 
             int requests = source.findAll(getRequestedFor(urlPathEqualTo("/stock"))).size();
+            events.clear();
             h.run("stock-rescan");
             assertThat(source.findAll(getRequestedFor(urlPathEqualTo("/stock")))).as("a halted pipe does not read its source")
                     .hasSize(requests);
+            assertThat(events).extracting(e -> e.properties().status()).containsExactly("SKIPPED");
 
             assertThat(h.post("/api/patterns/pipes/stock-rescan/circuit-breaker/rollback", null).statusCode()).isEqualTo(401);
             assertThat(h.post("/api/patterns/pipes/stock-rescan/circuit-breaker/rollback", PatternsHarness.API_PASSWORD).body())

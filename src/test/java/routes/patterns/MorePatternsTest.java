@@ -174,4 +174,29 @@ class MorePatternsTest {
             assertThat(pipes).extracting(r -> r.get("pipe")).containsExactly("staff", "staff-raw");
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void parameterized_input_keeps_at_most_concurrency_requests_in_flight(TestDatabase db) throws Exception {
+        answer("/customers/ids", """
+                [{"id":"c1"},{"id":"c2"},{"id":"c3"},{"id":"c4"},{"id":"c5"},{"id":"c6"}]""");
+        wm.stubFor(get(com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching("/customers/c[0-9]"))
+                .willReturn(aResponse().withFixedDelay(400).withBody("{\"name\":\"x\"}")));
+        try (PatternsHarness h = new PatternsHarness(db, routesDir)) {
+            h.routes("customers.yaml", byIdYaml()).start();
+            h.awaitFirstRun("customer-ids");
+            h.run("customers");
+            assertThat(h.live("customers")).hasSize(6);
+            List<Long> starts = wm.findAll(getRequestedFor(com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching("/customers/c[0-9]")))
+                    .stream().map(r -> r.getLoggedDate().getTime()).sorted().toList();
+            assertThat(starts).hasSize(6);
+            int maxInFlight = 0;
+            for (long t : starts) {
+                // requests received while the one received at t was still being answered (400 ms, with 30 ms slack)
+                int inFlight = (int) starts.stream().filter(o -> o <= t && o + 370 > t).count();
+                maxInFlight = Math.max(maxInFlight, inFlight);
+            }
+            assertThat(maxInFlight).as("requests in flight at once, concurrency 2").isEqualTo(2);
+        }
+    }
 }

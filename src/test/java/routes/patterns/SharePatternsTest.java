@@ -74,6 +74,15 @@ class SharePatternsTest {
                     .containsExactly("k1:the target's version changed since this pipe wrote it");
             assertThat(h.get("/api/patterns/pipes/accounts-out/conflicts").body()).contains("\"entity_id\":\"k1\"");
             assertThat(h.pipe("accounts-out").get("last_error")).isNull();
+
+            // Without deleteSql a deletion is not shared: the row stays.
+            answer("/accounts", """
+                    [{"id":"k1","owner":"Ada Lovelace"}]""");
+            h.run("accounts-in");
+            assertThat(h.deletedIds("accounts")).containsExactly("k2");
+            h.run("accounts-out");
+            assertThat(h.pipe("accounts-out").get("last_error")).isNull();
+            assertThat(h.query("SELECT id FROM ledger_accounts ORDER BY id")).extracting(r -> r.get("id")).containsExactly("k1", "k2");
         }
     }
 
