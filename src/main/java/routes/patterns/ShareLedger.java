@@ -62,6 +62,17 @@ public class ShareLedger {
                 reason = targetHash == null ? "the target's version was removed since this pipe wrote it"
                         : "the target's version changed since this pipe wrote it";
             }
+            if (reason != null && holds(ex.getProperty("target"), entity)) {
+                // The target already holds exactly this entity (a write whose record was lost in a crash, or data
+                // that was equal before the first sync): nothing to write, and nothing lost. Remember it as written.
+                if (Jdbc.update(c, "UPDATE patterns_written SET target_hash = ?, entity_hash = ?, written_at = CURRENT_TIMESTAMP"
+                        + " WHERE pipe = ? AND entity_id = ?", targetHash, entityHash, pipe, id) == 0) {
+                    Jdbc.update(c, "INSERT INTO patterns_written (pipe, entity_id, target_hash, entity_hash, written_at)"
+                            + " VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP)", pipe, id, targetHash, entityHash);
+                }
+                Datasets.advance(c, pipe, String.valueOf(entity.get("_seq")));
+                return "skip";
+            }
             if (reason != null) {
                 Jdbc.update(c, "INSERT INTO patterns_conflicts (pipe, entity_id, expected_hash, actual_hash, reason, recorded_at)"
                         + " VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP)", pipe, id, lastTarget, targetHash, reason);
@@ -98,6 +109,33 @@ public class ShareLedger {
             }
             return Datasets.advance(c, pipe, String.valueOf(entity.get("_seq")));
         });
+    }
+
+    /** True when every field of the target's version (a row or a JSON object) equals the entity's field of that name. */
+    static boolean holds(Object target, Map<?, ?> entity) {
+        if (target instanceof java.util.List<?> list) {
+            target = list.isEmpty() ? null : list.get(0);
+        }
+        if (target instanceof byte[] b) {
+            target = new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        }
+        Map<?, ?> fields;
+        if (target instanceof Map<?, ?> m) {
+            fields = m;
+        } else if (target instanceof String text && !text.isBlank()) {
+            fields = EntityHash.JSON.convertValue(Datasets.parse(text).get(0), Map.class);
+        } else {
+            return false;
+        }
+        Map<String, Object> byName = new java.util.HashMap<>();
+        entity.forEach((k, v) -> byName.put(String.valueOf(k).toLowerCase(java.util.Locale.ROOT), v));
+        for (Map.Entry<?, ?> f : fields.entrySet()) {
+            String name = String.valueOf(f.getKey()).toLowerCase(java.util.Locale.ROOT);
+            if (!byName.containsKey(name) || !String.valueOf(byName.get(name)).equals(String.valueOf(f.getValue()))) {
+                return false;
+            }
+        }
+        return !fields.isEmpty();
     }
 
     /** The hash of the target's version: a JDBC row (column names lower-cased, values as text) or a JSON document. */
