@@ -150,7 +150,7 @@ class CollectPatternsTest {
     String sinceYaml() {
         return PatternsHarness.template("http-since-source", "orders", "dataset", "orders",
                 "url", WireMockServers.url(source) + "/orders", "sinceField", "seq", "sinceParam", "after",
-                "maxChangeRatio", "5", "period", "3600000", "delay", "100");
+                "maxChangeRatio", "5", "authorization", "Bearer orders-token-1", "period", "3600000", "delay", "100");
     }
 
     @ParameterizedTest
@@ -187,6 +187,8 @@ class CollectPatternsTest {
             assertThat(h.live("orders").get("o1")).containsEntry("paid", true);
             assertThat(h.pipe("orders").get("last_error")).isNull();
             source.verify(getRequestedFor(urlPathEqualTo("/orders")).withQueryParam("after", equalTo("12")));
+            assertThat(source.findAll(getRequestedFor(urlPathEqualTo("/orders"))))
+                    .allMatch(r -> "Bearer orders-token-1".equals(r.getHeader("Authorization")));
         }
     }
 

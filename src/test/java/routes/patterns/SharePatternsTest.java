@@ -100,7 +100,7 @@ class SharePatternsTest {
         return collect("people-in", "people", "/people")
                 + PatternsHarness.template("http-capture-response-action", "people-insert", "source", "people",
                         "url", WireMockServers.url(wm) + "/crm/contacts", "responseDataset", "people-crm-ids",
-                        "refField", "crmId", "period", "3600000", "delay", "3600000");
+                        "refField", "crmId", "authorization", "Bearer crm-token-1", "period", "3600000", "delay", "3600000");
     }
 
     @ParameterizedTest
@@ -119,7 +119,7 @@ class SharePatternsTest {
             h.run("people-insert");
             wm.verify(1, postRequestedFor(urlEqualTo("/crm/contacts")).withRequestBody(matchingJsonPath("$.name", containing("Ada"))));
             wm.verify(1, postRequestedFor(urlEqualTo("/crm/contacts")).withRequestBody(matchingJsonPath("$.name", containing("Bob"))));
-            wm.verify(2, postRequestedFor(urlEqualTo("/crm/contacts")));
+            wm.verify(2, postRequestedFor(urlEqualTo("/crm/contacts")).withHeader("Authorization", com.github.tomakehurst.wiremock.client.WireMock.equalTo("Bearer crm-token-1")));
             Map<String, Map<String, Object>> ids = h.live("people-crm-ids");
             assertThat(ids).containsOnlyKeys("p1", "p2");
             assertThat(ids.get("p1")).containsEntry("crmId", "C-1").containsEntry("status_code", 201);
