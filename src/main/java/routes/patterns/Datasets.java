@@ -340,7 +340,7 @@ public class Datasets {
     }
 
     /** A page of a dataset for the API (since: seq, default 0; limit: default and cap flowledger.patterns.page-size). */
-    public List<Map<String, Object>> page(String dataset, String since, String limit, String history) {
+    public List<Map<String, Object>> page(String dataset, String since, String limit) {
         long from = since == null || since.isBlank() ? 0 : Long.parseLong(since.trim());
         int max = pageSize;
         int n = limit == null || limit.isBlank() ? max : Math.min(max, Integer.parseInt(limit.trim()));

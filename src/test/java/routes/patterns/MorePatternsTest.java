@@ -56,6 +56,8 @@ class MorePatternsTest {
             Datasets ds = h.app.camelContext().getRegistry().lookupByNameAndType("patternsDatasets", Datasets.class);
             assertThat(ds.history("events", "e1")).extracting(e -> e.get("state")).containsExactly("new", "paid", "shipped");
             assertThat(ds.history("events", "e2")).extracting(e -> e.get("_deleted")).containsExactly(false, true);
+            assertThat(h.get("/api/patterns/datasets/events/entities/e1/history").body())
+                    .contains("\"state\":\"new\"").contains("\"state\":\"paid\"").contains("\"state\":\"shipped\"");
 
             // The source cannot send the past again: after a reset it only has what is new.
             assertThat(h.post("/api/patterns/pipes/events-in/reset", PatternsHarness.API_PASSWORD).body()).contains("\"outcome\":\"reset\"");
