@@ -81,6 +81,7 @@ public class Datasets {
         jdbc.tx(c -> Jdbc.update(c, "UPDATE patterns_pipes SET last_error = ?, last_run_at = CURRENT_TIMESTAMP,"
                 + " updated_at = CURRENT_TIMESTAMP WHERE pipe = ?", shortReason, pipe));
         emit(ex, StatusEvent.status(ex.getProperty("correlationId", String.class), stage(pipe), State.FAILED, shortReason));
+        PatternsMetrics.count(ex.getContext(), "runs.failed", pipe, 1);
     }
 
     /** Ends a share run: SUCCESS with what it did ({@code sent}, {@code conflicts}, ... properties summed by the route). */
@@ -211,6 +212,15 @@ public class Datasets {
             return s;
         });
         String correlationId = ex.getProperty("correlationId", String.class);
+        PatternsMetrics.count(ex.getContext(), "entities.received", pipe, ((Number) summary.get("received")).longValue());
+        if (Boolean.TRUE.equals(summary.get("tripped"))) {
+            PatternsMetrics.count(ex.getContext(), "breaker.trips", pipe, 1);
+        } else {
+            for (String change : new String[] {"inserted", "updated", "deleted"}) {
+                PatternsMetrics.count(ex.getContext(), "entities.stored", pipe, ((Number) summary.get(change)).longValue(),
+                        "change", change);
+            }
+        }
         if (Boolean.TRUE.equals(summary.get("tripped"))) {
             emit(ex, StatusEvent.status(correlationId, stage(pipe), State.FAILED,
                     "circuit breaker tripped, pipe halted, nothing written: " + summary.get("reason")));

@@ -82,6 +82,7 @@ public class ShareLedger {
             }
             return deleted ? "delete" : targetHash == null ? "insert" : "update";
         });
+        PatternsMetrics.count(ex.getContext(), "share.decisions", pipe, 1, "action", action);
         if ("conflict".equals(action)) {
             Datasets.emit(ex, StatusEvent.recordStatus(ex.getProperty("correlationId", String.class), id,
                     String.valueOf(entity.get("_version")), Datasets.stage(pipe), State.SKIPPED,
@@ -198,6 +199,9 @@ public class ShareLedger {
             Datasets.advance(c, pipe, String.valueOf(entity.get("_seq")));
             return state;
         });
+        if (!"send".equals(decision)) {
+            PatternsMetrics.count(ex.getContext(), "sends", pipe, 1, "state", decision);
+        }
         if ("uncertain".equals(decision)) {
             Datasets.emit(ex, StatusEvent.recordStatus(ex.getProperty("correlationId", String.class), id,
                     String.valueOf(entity.get("_version")), Datasets.stage(pipe), State.FAILED,
@@ -234,6 +238,7 @@ public class ShareLedger {
                     + " WHERE pipe = ? AND entity_id = ? AND entity_hash = ?", code, response, pipe, id, entity.get("_hash"));
             return Datasets.advance(c, pipe, String.valueOf(entity.get("_seq")));
         });
+        PatternsMetrics.count(ex.getContext(), "sends", pipe, 1, "state", "sent");
     }
 
     /**

@@ -107,6 +107,11 @@ class CollectPatternsTest {
             assertThat(source.findAll(getRequestedFor(urlPathEqualTo("/stock")))).as("a halted pipe does not read its source")
                     .hasSize(requests);
             assertThat(events).extracting(e -> e.properties().status()).containsExactly("SKIPPED");
+            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + h.app.managementPort() + "/observe/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("flowledger_patterns_breaker_trips_total{pipe=\"stock-rescan\"} 1.0")
+                    .contains("flowledger_patterns_entities_stored_total{change=\"inserted\",pipe=\"stock-rescan\"} 4.0");
 
             assertThat(h.post("/api/patterns/pipes/stock-rescan/circuit-breaker/rollback", null).statusCode()).isEqualTo(401);
             assertThat(h.post("/api/patterns/pipes/stock-rescan/circuit-breaker/rollback", PatternsHarness.API_PASSWORD).body())
