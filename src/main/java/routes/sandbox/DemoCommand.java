@@ -78,6 +78,7 @@ public class DemoCommand implements Callable<Integer> {
             overlay.put("flowledger.api.password", password);
             for (DemoScenario s : SCENARIOS) {
                 overlay.put("flowledger." + s.pipeline() + ".enabled", "true");
+                overlay.putAll(s.config(sandbox));
                 s.prepare(sandbox);
             }
             Config config = parent.loadConfig(overlay);

@@ -37,12 +37,13 @@ public class ReplayDemo implements DemoScenario {
     }
 
     @Override
+    public java.util.Map<String, String> config(Sandbox sandbox) {
+        // The sandbox has an S3 server but no Azurite: the demo replays from the S3 store.
+        return java.util.Map.of("flowledger.replay.store", "s3");
+    }
+
+    @Override
     public void prepare(Sandbox sandbox) {
-        // The sandbox has an S3 server but no Azurite: the demo replays from the S3 store. A scenario cannot add to
-        // the demo's configuration overlay, and -D settings win over it, so this is set as a system property.
-        if (System.getProperty("flowledger.replay.store") == null) {
-            System.setProperty("flowledger.replay.store", "s3");
-        }
         sandbox.s3.createBucket(BUCKET);
     }
 
