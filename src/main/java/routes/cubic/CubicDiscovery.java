@@ -122,19 +122,33 @@ public class CubicDiscovery {
         fresh.sort(Comparator.comparingInt((S3Object o) -> SNAPSHOT_FILE.matcher(fileName(o.key())).matches() ? 0 : 1)
                 .thenComparingInt(o -> LOAD_FILE.matcher(fileName(o.key())).matches() ? 0 : 1)
                 .thenComparing(CubicDiscovery::modified).thenComparing(S3Object::key));
-        int loads = 0;
-        int snapshots = 0;
-        for (S3Object o : fresh) {
-            CubicTables.Table t = owners.get(o.key());
-            CubicTables.Table group = t;
-            if (t.isChangeTable()) {
-                group = CubicTables.owner(known, t.snapshotPrefix()).filter(p -> p.prefix().equals(t.snapshotPrefix())).orElse(t);
+        // One transaction per page: a few commits for thousands of objects. Another instance inserting the same
+        // objects at once waits on the unique key and then skips them (ON CONFLICT DO NOTHING).
+        List<Object[]> created = new ArrayList<>();
+        int snapshots = Sql.tx(ds, c -> {
+            int snaps = 0;
+            for (S3Object o : fresh) {
+                CubicTables.Table t = owners.get(o.key());
+                CubicTables.Table group = t;
+                if (t.isChangeTable()) {
+                    group = CubicTables.owner(known, t.snapshotPrefix())
+                            .filter(p -> p.prefix().equals(t.snapshotPrefix())).orElse(t);
+                }
+                long[] r = insert(c, t, group, o);
+                snaps += (int) r[1];
+                if (r[0] > 0) {
+                    created.add(new Object[] {r[0], o, t});
+                }
             }
-            int[] r = insert(t, group, o);
-            loads += r[0];
-            snapshots += r[1];
+            return snaps;
+        });
+        for (Object[] x : created) {
+            S3Object o = (S3Object) x[1];
+            metrics.created();
+            status.accept(StatusEvent.recordStatus("cubic-load-" + x[0], o.key(), modified(o).toString(), STAGE,
+                    StatusEvent.State.SUCCESS, "discovered as a load of " + ((CubicTables.Table) x[2]).name() + ": ready", null));
         }
-        return new int[] {loads, snapshots, unknown};
+        return new int[] {created.size(), snapshots, unknown};
     }
 
     /** Keys with a load at the listed modified time, and keys with a load still in flight (not archived/errored). */
@@ -161,44 +175,37 @@ public class CubicDiscovery {
         });
     }
 
-    private int[] insert(CubicTables.Table table, CubicTables.Table group, S3Object o) {
+    /** Inserts one object's load (and snapshot); returns {load id or 0 when it existed, 1 if a new snapshot}. */
+    private long[] insert(Connection c, CubicTables.Table table, CubicTables.Table group, S3Object o) throws SQLException {
         Instant modified = modified(o);
         boolean snapshotFile = group.isOds() && !table.isChangeTable() && SNAPSHOT_FILE.matcher(fileName(o.key())).matches();
         int kindRank = group.isOds() && !table.isChangeTable() && LOAD_FILE.matcher(fileName(o.key())).matches() ? 0 : 1;
         Instant now = Instant.now();
-        int[] result = Sql.tx(ds, c -> {
-            int newSnapshot = 0;
-            if (snapshotFile) {
-                newSnapshot = Sql.update(c, "INSERT INTO cubic_table_ods_snapshots (table_id, snapshot, snapshot_s3_key, created_at)"
-                        + " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", group.id(), modified, o.key(), now);
-            }
-            int inserted = Sql.update(c, "INSERT INTO cubic_loads (table_id, group_id, kind_rank, status, s3_key, s3_modified,"
-                    + " s3_size, created_at, updated_at) VALUES (?, ?, ?, 'ready', ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    table.id(), group.id(), kindRank, o.key(), modified, o.size(), now, now);
-            if (inserted == 0) {
-                return new int[] {0, newSnapshot, 0};
-            }
-            long loadId;
-            try (PreparedStatement ps = Sql.prepare(c, "SELECT id FROM cubic_loads WHERE s3_key = ? AND s3_modified = ?",
-                    o.key(), modified); ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                loadId = rs.getLong(1);
-            }
-            if (group.isOds()) {
-                Instant snapshot = currentSnapshot(c, group.id());
-                if (snapshot != null) {
-                    Sql.update(c, "INSERT INTO cubic_load_ods_snapshots (load_id, snapshot) VALUES (?, ?)", loadId, snapshot);
-                }
-            }
-            states.recordCreated(c, loadId, now, "discovered s3://" + settings.incomingBucket() + "/" + o.key());
-            return new int[] {1, newSnapshot, (int) loadId};
-        });
-        if (result[0] == 1) {
-            metrics.created();
-            status.accept(StatusEvent.recordStatus("cubic-load-" + result[2], o.key(), modified.toString(), STAGE,
-                    StatusEvent.State.SUCCESS, "discovered as a load of " + table.name() + ": ready", null));
+        int newSnapshot = 0;
+        if (snapshotFile) {
+            newSnapshot = Sql.update(c, "INSERT INTO cubic_table_ods_snapshots (table_id, snapshot, snapshot_s3_key, created_at)"
+                    + " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", group.id(), modified, o.key(), now);
         }
-        return new int[] {result[0], result[1]};
+        int inserted = Sql.update(c, "INSERT INTO cubic_loads (table_id, group_id, kind_rank, status, s3_key, s3_modified,"
+                + " s3_size, created_at, updated_at) VALUES (?, ?, ?, 'ready', ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                table.id(), group.id(), kindRank, o.key(), modified, o.size(), now, now);
+        if (inserted == 0) {
+            return new long[] {0, newSnapshot};
+        }
+        long loadId;
+        try (PreparedStatement ps = Sql.prepare(c, "SELECT id FROM cubic_loads WHERE s3_key = ? AND s3_modified = ?",
+                o.key(), modified); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            loadId = rs.getLong(1);
+        }
+        if (group.isOds()) {
+            Instant snapshot = currentSnapshot(c, group.id());
+            if (snapshot != null) {
+                Sql.update(c, "INSERT INTO cubic_load_ods_snapshots (load_id, snapshot) VALUES (?, ?)", loadId, snapshot);
+            }
+        }
+        states.recordCreated(c, loadId, now, "discovered s3://" + settings.incomingBucket() + "/" + o.key());
+        return new long[] {loadId, newSnapshot};
     }
 
     private static Instant currentSnapshot(Connection c, long tableId) throws SQLException {

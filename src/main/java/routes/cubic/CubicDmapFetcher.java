@@ -24,7 +24,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * The DMAP fetch (ADR 5's py_cubic_dmap_fetch): daily, for each configured dataset, downloads the day's file from
+ * The DMAP fetch (ADR 5's py_cubic_dmap_fetch): for each configured dataset, downloads the day's file from
  * the DMAP API ({@code GET <url>/datasets/<dataset>/<yyyy-MM-dd>} with header {@code x-api-key}) and uploads it to
  * {@code cubic/dmap/<table>/<yyyyMMdd>.csv} in the incoming bucket. A ledger row per dataset and day makes a re-run
  * skip what was fetched; 408/429/5xx and connection errors are retried with backoff; 401/403 is a clear error.
@@ -36,7 +36,8 @@ public class CubicDmapFetcher {
     private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
 
     /** datasets: dataset name to table name. */
-    public record Settings(String url, String apiKey, Map<String, String> datasets, int attempts, Duration backoff) {
+    public record Settings(String url, String apiKey, Map<String, String> datasets, int attempts, Duration backoff,
+                           Duration checkInterval) {
         public static Settings from(Config c) {
             Map<String, String> ds = new LinkedHashMap<>();
             for (String pair : c.get("flowledger.cubic.dmap.datasets").split(",")) {
@@ -59,7 +60,8 @@ public class CubicDmapFetcher {
             }
             return new Settings(url.endsWith("/") ? url.substring(0, url.length() - 1) : url,
                     c.get("flowledger.cubic.dmap.api-key"), ds,
-                    c.getInt("flowledger.cubic.dmap.attempts", 1, 20), c.getDuration("flowledger.cubic.dmap.backoff"));
+                    c.getInt("flowledger.cubic.dmap.attempts", 1, 20), c.getDuration("flowledger.cubic.dmap.backoff"),
+                    c.getDuration("flowledger.cubic.dmap.check-interval"));
         }
     }
 
@@ -89,11 +91,15 @@ public class CubicDmapFetcher {
     /** Set for one-off job commands, where schedules stay stopped. */
     public volatile boolean job;
 
+    public long checkIntervalMs() {
+        return Math.max(1000, settings.checkInterval().toMillis());
+    }
+
     public boolean enabled() {
         return !settings.datasets().isEmpty();
     }
 
-    /** The scheduled run: yesterday's file (UTC) of every dataset. */
+    /** The scheduled check: yesterday's file (UTC) of every dataset, unless already fetched. */
     public Map<String, Outcome> fetchYesterday() {
         return fetchDay(LocalDate.now(ZoneOffset.UTC).minusDays(1));
     }
