@@ -119,6 +119,7 @@ public class CubicKafkaBatcher implements AutoCloseable {
             consumer = newConsumer();
             consumer.subscribe(settings.topics());
         }
+        int written = 0;
         for (ConsumerRecord<String, String> r : consumer.poll(settings.pollTimeout())) {
             String table = tableFor(r.topic());
             Buffer b = buffers.get(table);
@@ -131,13 +132,21 @@ public class CubicKafkaBatcher implements AutoCloseable {
             b.out.write('\n');
             b.count++;
             pending.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+            if (b.count >= settings.maxRecords()) {
+                written += flush(); // exactly max-records in this table's object
+            }
         }
-        boolean due = buffers.values().stream().anyMatch(b -> b.count >= settings.maxRecords()
-                || System.currentTimeMillis() - b.startedAt >= settings.maxAge().toMillis());
-        if (!due) {
-            return 0;
+        if (buffers.values().stream().anyMatch(b -> System.currentTimeMillis() - b.startedAt >= settings.maxAge().toMillis())) {
+            written += flush();
         }
-        // Offsets are per partition, not per table: write every buffered table, then commit them all at once.
+        return written;
+    }
+
+    /**
+     * Writes every buffered table, then commits the offsets of exactly the records written. Offsets are per
+     * partition, not per table, so all tables are written together before one commit.
+     */
+    private int flush() throws IOException {
         int written = 0;
         for (Map.Entry<String, Buffer> e : buffers.entrySet()) {
             Buffer b = e.getValue();
