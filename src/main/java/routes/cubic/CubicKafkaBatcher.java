@@ -38,7 +38,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * <p>The cubic-kafka-batcher route calls {@link #pollOnce()} on its timer; one thread at a time (the consumer is
  * not thread-safe and a timer never overlaps itself).
  */
-public class CubicKafkaBatcher implements AutoCloseable {
+public class CubicKafkaBatcher implements AutoCloseable, org.apache.camel.Service {
 
     private static final Logger LOG = LoggerFactory.getLogger(CubicKafkaBatcher.class);
     public static final String STAGE = "CUBIC_KAFKA_BATCH";
@@ -111,6 +111,23 @@ public class CubicKafkaBatcher implements AutoCloseable {
             this.file = file;
             this.out = Files.newOutputStream(file);
         }
+    }
+
+    /** The route's step: one round, and the consumer is closed with the Camel context. */
+    public int pollOnce(org.apache.camel.Exchange exchange) throws Exception {
+        if (consumer == null) {
+            exchange.getContext().addService(this, true);
+        }
+        return pollOnce();
+    }
+
+    @Override
+    public void start() {
+    }
+
+    @Override
+    public void stop() {
+        close();
     }
 
     /** One round: poll, buffer, write the tables that are full or old enough, then commit. Returns objects written. */

@@ -125,4 +125,25 @@ class CubicKafkaBatcherTest {
             assertThat(objects(f, table)).hasSize(2);
         }
     }
+
+    @Test
+    void records_on_a_configured_topic_become_a_kafka_load_that_is_ingested_and_archived() throws Exception {
+        String topic = "sample" + System.nanoTime() % 100000;
+        String table = CubicKafkaBatcher.tableFor(topic);
+        try (CubicFixture f = new CubicFixture(TestDatabase.H2)) {
+            produce(topic, 0, 7);
+            Map<String, String> settings = f.settings("cubic__kafka__" + table + "=cubic/kafka/" + table + "/");
+            settings.put("flowledger.kafka.brokers", KafkaServer.bootstrapServers());
+            settings.put("flowledger.cubic.kafka.topics", topic);
+            settings.put("flowledger.cubic.kafka.group-id", "g-" + topic);
+            settings.put("flowledger.cubic.kafka.max-age", "PT1S");
+            f.start(settings);
+            await().atMost(Duration.ofSeconds(60)).until(() -> f.keys(f.archive).size() == 1);
+            String key = f.keys(f.archive).get(0);
+            f.awaitStatus(key, "archived");
+            assertThat(f.parquet("cubic/kafka/" + table + "/identifier=" + key.substring(key.lastIndexOf('/') + 1)
+                    + "/part-00000.snappy.parquet")).hasSize(7).extracting(r -> r.get("n"))
+                    .containsExactly("0", "1", "2", "3", "4", "5", "6");
+        }
+    }
 }
