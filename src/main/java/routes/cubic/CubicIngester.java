@@ -102,10 +102,12 @@ public class CubicIngester {
                     }
                 }
                 try {
-                    RowSource rows = load.s3Key().endsWith(".json") || load.s3Key().endsWith(".json.gz")
-                            ? jsonRows(in) : csvRows(in);
+                    boolean json = load.s3Key().endsWith(".json") || load.s3Key().endsWith(".json.gz");
+                    RowSource rows = json ? jsonRows(in, load.tableColumns()) : csvRows(in);
                     columns = String.join(",", rows.header());
-                    checkHeader(load, rows.header());
+                    if (!json || load.tableColumns() == null) {
+                        checkHeader(load, rows.header());
+                    }
                     records = write(rows, tmp, lease);
                 } catch (LoadRejected | IOException | RuntimeException e) {
                     raw.abort(); // do not download the rest of a rejected object
@@ -276,8 +278,12 @@ public class CubicIngester {
         };
     }
 
-    /** Newline-delimited JSON objects; the first record's fields are the header, values kept as text. */
-    static RowSource jsonRows(InputStream in) throws LoadRejected, IOException {
+    /**
+     * Newline-delimited JSON objects, values kept as text. The header is the table's known columns (a record may
+     * leave fields out, in any order, but may not bring a field the table does not have), or, for a table's first
+     * load, the first record's fields.
+     */
+    static RowSource jsonRows(InputStream in, String knownColumns) throws LoadRejected, IOException {
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 64 * 1024);
         String first = nextLine(reader);
         if (first == null) {
@@ -285,7 +291,11 @@ public class CubicIngester {
         }
         JsonNode firstNode = parse(first, 1);
         List<String> header = new ArrayList<>();
-        firstNode.fieldNames().forEachRemaining(header::add);
+        if (knownColumns != null) {
+            header.addAll(List.of(knownColumns.split(",")));
+        } else {
+            firstNode.fieldNames().forEachRemaining(header::add);
+        }
         Map<String, Integer> index = new java.util.HashMap<>();
         for (int i = 0; i < header.size(); i++) {
             index.put(header.get(i), i);
@@ -334,7 +344,7 @@ public class CubicIngester {
                             Integer i = index.get(f.getKey());
                             if (i == null) {
                                 throw new RowError("record " + line + " has field '" + f.getKey()
-                                        + "' that the first record does not have", null);
+                                        + "' that is not a column of the table (" + String.join(", ", header) + ")", null);
                             }
                             out[i] = f.getValue().isNull() ? null
                                     : f.getValue().isValueNode() ? f.getValue().asText() : f.getValue().toString();

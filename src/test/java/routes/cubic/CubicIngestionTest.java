@@ -67,6 +67,15 @@ class CubicIngestionTest {
             assertThat(kafka.get(1)).containsEntry("id", "2").containsEntry("v", null);
             assertThat(f.keys(f.archive)).containsExactlyInAnyOrder("cubic/dmap/agg_sample/20220304.csv",
                     "cubic/kafka/sample/3f2b.json");
+
+            // Later Kafka files: fields in any order or left out are fine; a field the table lacks is not.
+            f.put("cubic/kafka/sample/4a1c.json", "{\"v\":\"y\",\"id\":3}\n{\"id\":4}\n");
+            f.awaitStatus("cubic/kafka/sample/4a1c.json", "archived");
+            assertThat(f.parquet("cubic/kafka/sample/identifier=4a1c.json/part-00000.snappy.parquet"))
+                    .extracting(r -> r.get("id") + "/" + r.get("v")).containsExactly("3/y", "4/null");
+            f.put("cubic/kafka/sample/5b2d.json", "{\"id\":5,\"colour\":\"red\"}\n");
+            f.awaitStatus("cubic/kafka/sample/5b2d.json", "errored");
+            assertThat(f.text(f.error, "cubic/kafka/sample/5b2d.json.error.json")).contains("'colour' that is not a column");
         }
     }
 
