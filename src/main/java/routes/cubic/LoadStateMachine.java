@@ -259,11 +259,11 @@ public class LoadStateMachine {
                 return;
             }
             Transition t = move.apply(id);
-            String reason = switch (t == null ? Transition.RETRY : t) {
-                case RETAKE_INGEST, RETAKE_ARCHIVE, RETAKE_ERROR -> "lease expired: the previous holder stopped; taken up again";
-                default -> null;
-            };
-            if (t != null && apply(id, t, reason)) {
+            if (t == null) {
+                continue; // moved on since the query
+            }
+            String reason = t.from == t.to ? "lease expired: the previous holder stopped; taken up again" : null;
+            if (apply(id, t, reason)) {
                 find(id).ifPresent(out::add);
             }
         }
