@@ -12,9 +12,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import routes.app.FlowledgerApp;
+import routes.common.status.StatusEmitter;
+import routes.common.status.StatusEvent;
 import routes.testkit.PostgresServer;
 import routes.testkit.S3Server;
 import routes.testkit.TestDatabase;
@@ -45,6 +49,16 @@ class CubicApiTest {
             f.put(p + "20220303.csv", "day,count\n3,3\n");
             FlowledgerApp app = f.start(f.settings("cubic__dmap__agg_sample=" + p));
             f.awaitStatus(p + "20220303.csv", "archived");
+            // Capture the status messages the pipeline emits from here on (the emitter is looked up per event).
+            List<StatusEvent> events = new CopyOnWriteArrayList<>();
+            app.camelContext().getRegistry().unbind("statusEmitter");
+            app.camelContext().getRegistry().bind("statusEmitter", new StatusEmitter() {
+                @Override
+                public void emit(StatusEvent event) {
+                    events.add(event);
+                    super.emit(event);
+                }
+            });
             f.put(p + "20220304.csv", "day,total\n4,4\n");
             f.awaitStatus(p + "20220304.csv", "errored");
             String api = "http://127.0.0.1:" + app.httpPort() + "/api/cubic";
@@ -78,6 +92,17 @@ class CubicApiTest {
             assertThat(f.keys(f.incoming)).isEmpty();
             assertThat(f.count("SELECT COUNT(*) FROM cubic_loads")).as("the retried load, not a new one").isEqualTo(4);
             assertThat(call("POST", api + "/loads/" + id + "/retry", null, true).statusCode()).isEqualTo(409);
+
+            // One dataflow per load, a stage per step, with the reason on the failure.
+            List<String> flow = events.stream().filter(e -> e.properties().correlationId().equals("cubic-load-" + id))
+                    .map(e -> e.properties().stage() + ":" + e.properties().status()).toList();
+            assertThat(flow).containsSubsequence("CUBIC_DISCOVER:SUCCESS", "CUBIC_INGEST:IN_PROGRESS", "CUBIC_INGEST:FAILED",
+                    "CUBIC_ERROR:IN_PROGRESS", "CUBIC_ERROR:FAILED", "CUBIC_INGEST:IN_PROGRESS", "CUBIC_INGEST:SUCCESS",
+                    "CUBIC_ARCHIVE:IN_PROGRESS", "CUBIC_ARCHIVE:SUCCESS");
+            assertThat(events).filteredOn(e -> "CUBIC_INGEST".equals(e.properties().stage())
+                    && "FAILED".equals(e.properties().status())).first()
+                    .satisfies(e -> assertThat(e.properties().message()).contains("missing: count"));
+            assertThat(events).allSatisfy(e -> assertThat(e.properties().recordId()).startsWith(p));
 
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
                     call("GET", "http://127.0.0.1:" + app.managementPort() + "/observe/metrics", null, false).body())

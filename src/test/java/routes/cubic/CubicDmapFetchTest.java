@@ -83,4 +83,26 @@ class CubicDmapFetchTest {
             dmap.verify(3, getRequestedFor(urlEqualTo("/datasets/agg_sample/2022-03-06")));
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void the_scheduled_route_fetches_yesterdays_file_once_and_it_is_ingested_and_archived() throws Exception {
+        try (CubicFixture f = new CubicFixture(TestDatabase.H2)) {
+            LocalDate yesterday = LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1);
+            String path = "/datasets/agg_sample/" + yesterday;
+            dmap.stubFor(get(path).withHeader("x-api-key", equalTo("dmap-key-2"))
+                    .willReturn(aResponse().withStatus(200).withBody("day,count\n" + yesterday + ",5\n")));
+            Map<String, String> settings = f.settings("cubic__dmap__agg_sample=cubic/dmap/agg_sample/");
+            settings.put("flowledger.cubic.dmap.url", WireMockServers.url(dmap));
+            settings.put("flowledger.cubic.dmap.api-key", "dmap-key-2");
+            settings.put("flowledger.cubic.dmap.datasets", "agg_sample=agg_sample");
+            settings.put("flowledger.cubic.dmap.check-interval", "PT1S");
+            f.start(settings);
+            String key = "cubic/dmap/agg_sample/" + java.time.format.DateTimeFormatter.BASIC_ISO_DATE.format(yesterday) + ".csv";
+            f.awaitStatus(key, "archived");
+            Thread.sleep(2500); // more checks: the day is not fetched again
+            dmap.verify(1, getRequestedFor(urlEqualTo(path)));
+            assertThat(f.parquet("cubic/dmap/agg_sample/identifier=" + key.substring(key.lastIndexOf('/') + 1)
+                    + "/part-00000.snappy.parquet")).containsExactly(Map.of("day", yesterday.toString(), "count", "5"));
+        }
+    }
 }

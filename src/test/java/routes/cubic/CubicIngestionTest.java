@@ -52,6 +52,34 @@ class CubicIngestionTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
+    void a_reloaded_snapshot_file_opens_a_new_snapshot_and_later_changes_follow_it(TestDatabase db) throws Exception {
+        try (CubicFixture f = new CubicFixture(db)) {
+            f.put("cubic/ods_qlik/EDW.SAMPLE/LOAD001.csv.gz", "ID,NAME\n1,alpha\n");
+            f.start(f.settings(ODS));
+            f.awaitStatus("cubic/ods_qlik/EDW.SAMPLE/LOAD001.csv.gz", "archived");
+            Thread.sleep(1100); // S3 modified times have second precision
+            // Qlik restarts the table: a new full load under the same key, then a change file.
+            f.put("cubic/ods_qlik/EDW.SAMPLE/LOAD001.csv.gz", "ID,NAME\n1,alpha\n2,beta\n");
+            f.awaitStatus("cubic/ods_qlik/EDW.SAMPLE/LOAD001.csv.gz", "archived");
+            f.put("cubic/ods_qlik/EDW.SAMPLE__ct/20220305-000000000.csv.gz", "header__change_seq,ID,NAME\n1,2,b\n");
+            f.awaitStatus("cubic/ods_qlik/EDW.SAMPLE__ct/20220305-000000000.csv.gz", "archived");
+
+            assertThat(f.count("SELECT COUNT(*) FROM cubic_table_ods_snapshots")).isEqualTo(2);
+            assertThat(f.count("SELECT COUNT(*) FROM cubic_loads WHERE s3_key = 'cubic/ods_qlik/EDW.SAMPLE/LOAD001.csv.gz'"))
+                    .isEqualTo(2);
+            List<String> snapshots = f.keys(f.springboard).stream()
+                    .map(k -> k.substring(k.indexOf("snapshot="), k.indexOf("/identifier"))).distinct().sorted().toList();
+            assertThat(snapshots).hasSize(2);
+            String ct = f.keys(f.springboard).stream().filter(k -> k.contains("__ct/")).findFirst().orElseThrow();
+            assertThat(ct).contains(snapshots.get(1)); // the change follows the newest snapshot
+            assertThat(f.count("SELECT COUNT(*) FROM cubic_load_ods_snapshots s JOIN cubic_loads l ON l.id = s.load_id"
+                    + " WHERE l.s3_key LIKE '%__ct/%' AND s.snapshot = (SELECT MAX(snapshot) FROM cubic_table_ods_snapshots)"))
+                    .isEqualTo(1);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
     void dmap_and_kafka_loads_are_ingested_without_snapshot_partition_and_archived(TestDatabase db) throws Exception {
         try (CubicFixture f = new CubicFixture(db)) {
             f.put("cubic/dmap/agg_sample/20220304.csv", "day,count\n2022-03-04,17\n");
