@@ -44,6 +44,16 @@ public class CubicModule implements PipelineModule {
         S3Client s3 = S3Clients.create(config);
         CubicTables tables = new CubicTables(ds);
         settings.tables().forEach((name, prefix) -> tables.register(name, prefix, null));
+        // What the batcher and the DMAP fetch write lands under tables of their own: registered with them.
+        CubicKafkaBatcher.Settings kafka = CubicKafkaBatcher.Settings.from(config);
+        CubicDmapFetcher.Settings dmapSettings = CubicDmapFetcher.Settings.from(config);
+        for (String topic : kafka.topics()) {
+            String prefix = "cubic/kafka/" + CubicKafkaBatcher.tableFor(topic) + "/";
+            registerUnlessTaken(tables, prefix);
+        }
+        for (String table : dmapSettings.datasets().values()) {
+            registerUnlessTaken(tables, "cubic/dmap/" + table + "/");
+        }
 
         CubicMetrics metrics = new CubicMetrics(ds, app::camelContext);
         Consumer<StatusEvent> status = statusTo(app);
@@ -60,14 +70,25 @@ public class CubicModule implements PipelineModule {
         registry.accept("cubicWorker", new CubicWorker(states, ingester, mover, status, settings.batchSize()));
         registry.accept("cubicApi", new CubicApi(ds, states, mover, tables, status));
         registry.accept("cubicWorkerPool", daemonPool("cubic-worker", config.getInt("flowledger.cubic.concurrency", 1, 64)));
-        CubicKafkaBatcher batcher = new CubicKafkaBatcher(CubicKafkaBatcher.Settings.from(config), s3,
+        CubicKafkaBatcher batcher = new CubicKafkaBatcher(kafka, s3,
                 settings.incomingBucket(), status);
         batcher.job = config.getBoolean("flowledger.job") || app.isJob();
         registry.accept("cubicKafkaBatcher", batcher);
-        CubicDmapFetcher dmap = new CubicDmapFetcher(CubicDmapFetcher.Settings.from(config), ds, s3,
+        CubicDmapFetcher dmap = new CubicDmapFetcher(dmapSettings, ds, s3,
                 settings.incomingBucket(), status);
         dmap.job = batcher.job;
         registry.accept("cubicDmapFetcher", dmap);
+    }
+
+    /** Registers a prefix under the ADR's name unless some table (maybe under another name) already has it. */
+    private static void registerUnlessTaken(CubicTables tables, String prefix) {
+        if (tables.all().stream().noneMatch(t -> t.prefix().equals(prefix))) {
+            try {
+                tables.register(CubicTables.nameFor(prefix), prefix, null);
+            } catch (IllegalArgumentException e) {
+                LOG.warn("Cannot register {} for the Kafka batcher or DMAP fetch: {}", prefix, e.getMessage());
+            }
+        }
     }
 
     @Override

@@ -91,7 +91,7 @@ class CubicDmapFetchTest {
             String path = "/datasets/agg_sample/" + yesterday;
             dmap.stubFor(get(path).withHeader("x-api-key", equalTo("dmap-key-2"))
                     .willReturn(aResponse().withStatus(200).withBody("day,count\n" + yesterday + ",5\n")));
-            Map<String, String> settings = f.settings("cubic__dmap__agg_sample=cubic/dmap/agg_sample/");
+            Map<String, String> settings = f.settings(""); // the DMAP fetch registers its table itself
             settings.put("flowledger.cubic.dmap.url", WireMockServers.url(dmap));
             settings.put("flowledger.cubic.dmap.api-key", "dmap-key-2");
             settings.put("flowledger.cubic.dmap.datasets", "agg_sample=agg_sample");
