@@ -103,6 +103,38 @@ class CubicCrashResumeTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void an_s3_failure_mid_ingest_does_not_error_the_load_it_is_taken_up_again_after_its_lease(TestDatabase database) throws Exception {
+        try (CubicFixture f = new CubicFixture(database)) {
+            String key = "cubic/dmap/agg_sample/20220301.csv";
+            f.put(key, "day,count\n1,1\n");
+            f.s3.deleteBucket(b -> b.bucket(f.springboard)); // the output cannot be written
+            Map<String, String> settings = f.settings(T);
+            settings.put("flowledger.cubic.lease", "PT2S");
+            var app = f.start(settings);
+            java.util.List<routes.common.status.StatusEvent> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            app.camelContext().getRegistry().unbind("statusEmitter");
+            app.camelContext().getRegistry().bind("statusEmitter", new routes.common.status.StatusEmitter() {
+                @Override
+                public void emit(routes.common.status.StatusEvent event) {
+                    if ("FAILED".equals(event.properties().status())) {
+                        failures.add(event);
+                    }
+                }
+            });
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !failures.isEmpty());
+            assertThat(failures.get(0).properties().message()).contains("NoSuchBucket")
+                    .contains("taken up again once its lease expires");
+            assertThat(f.status(key)).as("not the load's fault: not errored").isEqualTo("ingesting");
+            f.s3.createBucket(b -> b.bucket(f.springboard));
+            f.awaitStatus(key, "archived");
+            assertThat(f.count("SELECT attempts FROM cubic_loads")).isGreaterThanOrEqualTo(2);
+            assertThat(f.keys(f.error)).isEmpty();
+            assertThat(f.keys(f.springboard)).containsExactly("cubic/dmap/agg_sample/identifier=20220301.csv/part-00000.snappy.parquet");
+        }
+    }
+
     static long id(MetadataDb db, String key) {
         return Sql.run(db.dataSource(), c -> {
             try (var ps = Sql.prepare(c, "SELECT id FROM cubic_loads WHERE s3_key = ?", key); var rs = ps.executeQuery()) {
