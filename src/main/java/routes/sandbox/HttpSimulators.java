@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Built-in stand-ins for the third-party HTTP APIs that cannot run here: Roket, Druid and Slack. They
+ * Built-in stand-ins for the third-party HTTP APIs that cannot run here: Roket, Druid, Slack and DMAP. They
  * behave like the real ones as flowledger assumes them (DESIGN.md), faults included, and show what they
  * received. For the demo only: tests use WireMock, the service never starts these.
  */
@@ -52,6 +52,10 @@ public final class HttpSimulators implements AutoCloseable {
     /** Slack: every message posted to the webhook. */
     public final List<String> slackMessages = new CopyOnWriteArrayList<>();
 
+    /** DMAP: the API key it accepts and the daily files it serves ("dataset/yyyy-MM-dd" to CSV). */
+    public volatile String dmapApiKey = "demo-dmap-key";
+    public final Map<String, String> dmapFiles = new ConcurrentHashMap<>();
+
     private HttpSimulators(HttpServer server, int port) {
         this.server = server;
         this.port = port;
@@ -64,6 +68,7 @@ public final class HttpSimulators implements AutoCloseable {
         server.createContext("/roket", s::roket);
         server.createContext("/druid", s::druid);
         server.createContext("/slack", s::slack);
+        server.createContext("/dmap", s::dmap);
         server.setExecutor(Executors.newFixedThreadPool(8));
         server.start();
         return s;
@@ -190,6 +195,27 @@ public final class HttpSimulators implements AutoCloseable {
             return;
         }
         send(ex, 404, "{\"error\":\"not simulated: " + path + "\"}");
+    }
+
+    public String dmapUrl() {
+        return baseUrl() + "/dmap";
+    }
+
+    // ------------------------------------------------------------------ DMAP
+
+    /** GET /dmap/datasets/{dataset}/{yyyy-MM-dd} with header x-api-key: the day's CSV, 404 when there is none. */
+    private void dmap(HttpExchange ex) throws IOException {
+        if (!dmapApiKey.equals(ex.getRequestHeaders().getFirst("x-api-key"))) {
+            send(ex, 403, "{\"error\":\"invalid api key\"}");
+            return;
+        }
+        String path = ex.getRequestURI().getPath();
+        String file = path.startsWith("/dmap/datasets/") ? dmapFiles.get(path.substring("/dmap/datasets/".length())) : null;
+        if (file == null) {
+            send(ex, 404, "{\"error\":\"no such file\"}");
+            return;
+        }
+        send(ex, 200, file);
     }
 
     // ------------------------------------------------------------------ Slack

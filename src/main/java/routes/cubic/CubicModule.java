@@ -1,0 +1,127 @@
+package routes.cubic;
+
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import routes.app.Config;
+import routes.app.FlowledgerApp;
+import routes.app.PipelineModule;
+import routes.common.S3Clients;
+import routes.common.status.StatusEmitter;
+import routes.common.status.StatusEvent;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * cubic-ingestion's wiring: checks {@code flowledger.cubic.*}, registers the configured tables, and binds the
+ * beans the cubic-*.yaml routes call (discovery, the state machine's worker steps, the API, the Kafka batcher and
+ * the DMAP fetcher).
+ */
+public class CubicModule implements PipelineModule {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CubicModule.class);
+
+    @Override
+    public void validate(Config config) {
+        S3Clients.validate(config);
+        CubicSettings.from(config);
+        config.getInt("flowledger.cubic.concurrency", 1, 64);
+        CubicKafkaBatcher.Settings.from(config);
+        CubicDmapFetcher.Settings.from(config);
+    }
+
+    @Override
+    public void bind(FlowledgerApp app, BiConsumer<String, Object> registry) {
+        Config config = app.config();
+        CubicSettings settings = CubicSettings.from(config);
+        var ds = app.db().dataSource();
+        S3Client s3 = S3Clients.create(config);
+        CubicTables tables = new CubicTables(ds);
+        settings.tables().forEach((name, prefix) -> tables.register(name, prefix, null));
+        // What the batcher and the DMAP fetch write lands under tables of their own: registered with them.
+        CubicKafkaBatcher.Settings kafka = CubicKafkaBatcher.Settings.from(config);
+        CubicDmapFetcher.Settings dmapSettings = CubicDmapFetcher.Settings.from(config);
+        for (String topic : kafka.topics()) {
+            String prefix = "cubic/kafka/" + CubicKafkaBatcher.tableFor(topic) + "/";
+            registerUnlessTaken(tables, prefix);
+        }
+        for (String table : dmapSettings.datasets().values()) {
+            registerUnlessTaken(tables, "cubic/dmap/" + table + "/");
+        }
+
+        CubicMetrics metrics = new CubicMetrics(ds, app::camelContext);
+        Consumer<StatusEvent> status = statusTo(app);
+        LoadStateMachine states = new LoadStateMachine(ds, settings.instanceId(), settings.lease());
+        states.onTransition(metrics::transition);
+        CubicMover mover = new CubicMover(s3, settings);
+        CubicIngester ingester = new CubicIngester(s3, settings, tables);
+
+        registry.accept("cubicSettings", settings);
+        registry.accept("cubicMetrics", metrics);
+        registry.accept("cubicTables", tables);
+        registry.accept("cubicStateMachine", states);
+        registry.accept("cubicDiscovery", new CubicDiscovery(ds, s3, settings, tables, states, status, metrics, 1000));
+        registry.accept("cubicWorker", new CubicWorker(states, ingester, mover, status, settings.batchSize()));
+        registry.accept("cubicApi", new CubicApi(ds, states, mover, tables, status));
+        registry.accept("cubicWorkerPool", daemonPool("cubic-worker", config.getInt("flowledger.cubic.concurrency", 1, 64)));
+        CubicKafkaBatcher batcher = new CubicKafkaBatcher(kafka, s3,
+                settings.incomingBucket(), status);
+        batcher.job = config.getBoolean("flowledger.job") || app.isJob();
+        registry.accept("cubicKafkaBatcher", batcher);
+        CubicDmapFetcher dmap = new CubicDmapFetcher(dmapSettings, ds, s3,
+                settings.incomingBucket(), status);
+        dmap.job = batcher.job;
+        registry.accept("cubicDmapFetcher", dmap);
+    }
+
+    /** Registers a prefix under the ADR's name unless some table (maybe under another name) already has it. */
+    private static void registerUnlessTaken(CubicTables tables, String prefix) {
+        if (tables.all().stream().noneMatch(t -> t.prefix().equals(prefix))) {
+            try {
+                tables.register(CubicTables.nameFor(prefix), prefix, null);
+            } catch (IllegalArgumentException e) {
+                LOG.warn("Cannot register {} for the Kafka batcher or DMAP fetch: {}", prefix, e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public List<Object> commands() {
+        return List.of(new CubicTablesCommand());
+    }
+
+    /**
+     * Status events go to the statusEmitter bean once Camel runs (beans are bound before it starts). Status is
+     * reporting, not the ledger: a failing transport is logged and never stops a load.
+     */
+    static Consumer<StatusEvent> statusTo(FlowledgerApp app) {
+        return e -> {
+            CamelContext cc = app.camelContext();
+            StatusEmitter emitter = cc == null ? null : cc.getRegistry().lookupByNameAndType("statusEmitter", StatusEmitter.class);
+            if (emitter == null) {
+                return;
+            }
+            try {
+                CamelContextAware.trySetCamelContext(emitter, cc);
+                emitter.emit(e);
+            } catch (RuntimeException ex) {
+                LOG.warn("Could not emit a status message ({}): {}", e.properties().stage(), ex.getMessage());
+            }
+        };
+    }
+
+    static ExecutorService daemonPool(String name, int threads) {
+        AtomicInteger n = new AtomicInteger();
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+}
