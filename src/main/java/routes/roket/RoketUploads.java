@@ -108,7 +108,8 @@ public class RoketUploads implements CamelContextAware {
     }
 
     /** The cron trigger: yesterday's date. A date already running is left to that run. */
-    public void scheduled() {
+    public void scheduled(Exchange exchange) {
+        wire(exchange);
         String date = LocalDate.now().minusDays(1).toString();
         try {
             RoketRun.Summary s = upload(date, "schedule", false);
@@ -120,6 +121,7 @@ public class RoketUploads implements CamelContextAware {
 
     /** POST /api/roket/uploads?date=D[&releaseHeld=true]: 202 with the run id, 400 bad date, 409 running. */
     public Map<String, Object> apiStart(Exchange exchange) {
+        wire(exchange);
         Map<String, Object> out = new LinkedHashMap<>();
         String date = exchange.getMessage().getHeader("date", String.class);
         boolean release = "true".equalsIgnoreCase(exchange.getMessage().getHeader("releaseHeld", String.class));
@@ -143,6 +145,12 @@ public class RoketUploads implements CamelContextAware {
             out.put("error", e.getMessage());
         }
         return out;
+    }
+
+    private void wire(Exchange exchange) {
+        if (camelContext == null) {
+            setCamelContext(exchange.getContext());
+        }
     }
 
     /** A date as yyyy-MM-dd, or an error that says what is expected. */
@@ -256,7 +264,7 @@ public class RoketUploads implements CamelContextAware {
         }
     }
 
-    /** The date's new records, in batches of at most batch-size; each batch is written SENDING as it is cut. */
+    /** The date's new records (not delivered, not held, not repeated), in batches of at most batch-size. */
     public Iterator<RoketBatch> batches(RoketRun run) throws Exception {
         RoketSource source = RoketSource.open(settings, run.date);
         run.source = source;
@@ -312,16 +320,7 @@ public class RoketUploads implements CamelContextAware {
                     // Rows cut but not yet written down were never sent: a later run sends them.
                     return null;
                 }
-                RoketBatch batch = RoketBatch.of(rows);
-                if (ledger != null) {
-                    try {
-                        ledger.sending(run.runId, run.date, batch);
-                    } catch (RuntimeException e) {
-                        run.abort(e.getMessage());
-                        return null;
-                    }
-                }
-                return batch;
+                return RoketBatch.of(rows);
             }
         };
     }
@@ -331,11 +330,13 @@ public class RoketUploads implements CamelContextAware {
         RoketRun run = exchange.getProperty(RUN_PROPERTY, RoketRun.class);
         try {
             if (run.isStopping()) {
-                if (ledger != null) {
-                    ledger.failed(batch, 0, null, "not sent: the run stopped (" + run.failure + ")");
-                }
-                run.failed.add(batch.size());
+                // Cut but never written down nor sent: a later run reads these rows again.
                 return;
+            }
+            // Written down before the request leaves (in the sender thread, so it overlaps other requests):
+            // a crash from here on leaves the batch SENDING, which the next run treats as uncertain.
+            if (ledger != null) {
+                ledger.sending(run.runId, run.date, batch);
             }
             run.sent.add(batch.size());
             deliver(run, batch);
