@@ -202,17 +202,22 @@ public class RoketLedger {
     public void delivered(String date, RoketBatch b, int attempts, int status, String response) {
         inTransaction(c -> {
             transition(c, b.batchId(), State.DELIVERED, attempts, status, response);
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO CAMEL_MESSAGEPROCESSED (processorName, messageId, createdAt) VALUES (?, ?, ?)")) {
+            // One multi-row INSERT for the whole batch: one statement, one round trip, on H2 and PostgreSQL.
+            StringBuilder sql = new StringBuilder(64 + b.size() * 10)
+                    .append("INSERT INTO CAMEL_MESSAGEPROCESSED (processorName, messageId, createdAt) VALUES ");
+            for (int i = 0; i < b.size(); i++) {
+                sql.append(i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)");
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
                 Timestamp now = now();
                 String processor = processorName(date);
+                int p = 1;
                 for (RoketBatch.Row r : b.rows()) {
-                    ps.setString(1, processor);
-                    ps.setString(2, r.id());
-                    ps.setTimestamp(3, now);
-                    ps.addBatch();
+                    ps.setString(p++, processor);
+                    ps.setString(p++, r.id());
+                    ps.setTimestamp(p++, now);
                 }
-                ps.executeBatch();
+                ps.executeUpdate();
             }
         });
     }

@@ -95,8 +95,8 @@ final class RoketSource implements AutoCloseable {
         }
     }
 
-    /** The next row, or null at the end. */
-    RoketBatch.Row next() throws SQLException {
+    /** Moves to the next row and returns its id, or null at the end. */
+    String nextId() throws SQLException {
         if (!rs.next()) {
             return null;
         }
@@ -105,6 +105,11 @@ final class RoketSource implements AutoCloseable {
             throw new IllegalStateException("a source row has no value in its id column '" + labels[idIndex - 1]
                     + "' (row " + rs.getRow() + "): it cannot be tracked, so nothing of it is sent");
         }
+        return id;
+    }
+
+    /** The current row as a JSON object (built only for rows that will be sent). */
+    String json() throws SQLException {
         StringWriter w = new StringWriter(128);
         try (JsonGenerator g = JSON.createGenerator(w)) {
             g.writeStartObject();
@@ -116,7 +121,7 @@ final class RoketSource implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        return new RoketBatch.Row(id, w.toString());
+        return w.toString();
     }
 
     private static void write(JsonGenerator g, Object v) throws IOException, SQLException {

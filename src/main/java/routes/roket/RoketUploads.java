@@ -218,6 +218,7 @@ public class RoketUploads implements CamelContextAware {
 
     /** Starts from the ledger: interrupted batches become uncertain, delivered ids are loaded once; then the guard. */
     public void begin(RoketRun run) throws Exception {
+        long t0 = System.nanoTime();
         if (ledger != null) {
             run.interruptedBatches = ledger.markInterruptedUncertain(run.date);
             run.seen = ledger.deliveredIds(run.date);
@@ -251,8 +252,11 @@ public class RoketUploads implements CamelContextAware {
                     run.releaseHeld ? run.released.sum() : settings.holdUncertain() ? held.size() : run.uncertainToResend.size(),
                     run.releaseHeld ? "released" : settings.holdUncertain() ? "held" : "to send again");
         }
+        long t1 = System.nanoTime();
         long count = RoketSource.count(settings, run.date);
         run.sourceRows = count;
+        LOG.info("roket-upload {}: ledger read in {} ms, source counted ({} rows) in {} ms", run.date,
+                (t1 - t0) / 1_000_000, count, (System.nanoTime() - t1) / 1_000_000);
         emit(StatusEvent.dataSetDetails(run.runId, RoketLedger.PROCESSOR_PREFIX + run.date, "1",
                 StatusEvent.DataSetType.TABLE, count));
         emit(StatusEvent.status(run.runId, STAGE, StatusEvent.State.IN_PROGRESS,
@@ -295,22 +299,22 @@ public class RoketUploads implements CamelContextAware {
                 List<RoketBatch.Row> rows = new ArrayList<>(settings.batchSize());
                 try {
                     while (rows.size() < settings.batchSize() && !run.isStopping()) {
-                        RoketBatch.Row row = source.next();
-                        if (row == null) {
+                        String id = source.nextId();
+                        if (id == null) {
                             break;
                         }
                         run.rowsRead.increment();
                         if (ledger != null) {
-                            if (run.heldIds.contains(row.id())) {
+                            if (run.heldIds.contains(id)) {
                                 run.held.increment();
                                 continue;
                             }
-                            if (!run.seen.add(row.id())) {
+                            if (!run.seen.add(id)) {
                                 run.skipped.increment();
                                 continue;
                             }
                         }
-                        rows.add(row);
+                        rows.add(new RoketBatch.Row(id, source.json()));
                     }
                 } catch (Exception e) {
                     run.abort("reading the source failed: " + e.getMessage());
