@@ -139,22 +139,44 @@ public class RoketLedger {
     }
 
     /** Every record id delivered for the date, in one query (a run checks each row against this set). */
-    public Set<String> deliveredIds(String date) {
-        Set<String> ids = new HashSet<>();
-        try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement(
-                     "SELECT messageId FROM CAMEL_MESSAGEPROCESSED WHERE processorName = ?")) {
-            ps.setFetchSize(10_000);
-            ps.setString(1, processorName(date));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ids.add(rs.getString(1));
+    IdSet deliveredIds(String date) {
+        try (Connection c = ds.getConnection()) {
+            int expected = 1024;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE processorName = ?")) {
+                ps.setString(1, processorName(date));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    expected = (int) Math.min(Integer.MAX_VALUE / 4, Math.max(1024, rs.getLong(1) * 5 / 4));
                 }
+            }
+            IdSet ids = new IdSet(expected);
+            // PostgreSQL streams with a fetch size only inside a transaction.
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT messageId FROM CAMEL_MESSAGEPROCESSED WHERE processorName = ?")) {
+                ps.setFetchSize(10_000);
+                ps.setString(1, processorName(date));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getString(1));
+                    }
+                }
+            } finally {
+                c.rollback();
+                c.setAutoCommit(auto);
             }
             return ids;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read delivered records of " + date + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Whether a record is written down as delivered (one lookup; runs use {@link #deliveredIds}). */
+    public boolean isDelivered(String date, String id) {
+        return !query("SELECT 1 FROM CAMEL_MESSAGEPROCESSED WHERE processorName = ? AND messageId = ?",
+                processorName(date), id).isEmpty();
     }
 
     /** Open UNCERTAIN batches of the date: batch id to its record ids. */

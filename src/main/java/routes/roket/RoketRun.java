@@ -3,7 +3,6 @@ package routes.roket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,7 +26,7 @@ public final class RoketRun {
     final CompletableFuture<Summary> done = new CompletableFuture<>();
 
     /** Ids not to send again: delivered before this run, then every id this run has taken from the source. */
-    Set<String> seen = new HashSet<>();
+    IdSet seen = new IdSet(1024);
     /** Records of open UNCERTAIN batches this run sends again (on-uncertain=resend): id to its old batch. */
     Map<String, String> uncertainToResend = new HashMap<>();
     /** Old uncertain batches, for resolving them once their records are delivered again. */
