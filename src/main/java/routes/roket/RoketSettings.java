@@ -15,6 +15,7 @@ public record RoketSettings(
         String sourceUser,
         String sourcePassword,
         String sourceQuery,
+        String countQuery,
         int fetchSize,
         String idColumn,
         String apiUrl,
@@ -51,6 +52,10 @@ public record RoketSettings(
         if (query.replaceAll(":#date\\b", "").matches("(?s).*:#\\w.*")) {
             throw c.invalid("flowledger.roket.source.query", "may use only one named parameter, :#date");
         }
+        String countQuery = c.get("flowledger.roket.source.count-query");
+        if (!countQuery.isEmpty() && !DATE_PARAM.matcher(countQuery).find()) {
+            throw c.invalid("flowledger.roket.source.count-query", "must filter by the date with :#date, like the query");
+        }
         String idColumn = c.require("flowledger.roket.id-column");
         String apiUrl = c.getUrl("flowledger.roket.api.url");
         String token = c.require("flowledger.roket.api.token");
@@ -70,7 +75,7 @@ public record RoketSettings(
             throw c.invalid("flowledger.roket.schedule", "is not a Quartz cron expression (e.g. 0 0 2 * * ?)");
         }
         return new RoketSettings(url, c.get("flowledger.roket.source.user"), c.get("flowledger.roket.source.password"),
-                query, fetch, idColumn, apiUrl, token, batch, concurrency, timeout, attempts, backoff, maxBackoff,
+                query, countQuery, fetch, idColumn, apiUrl, token, batch, concurrency, timeout, attempts, backoff, maxBackoff,
                 onUncertain.equals("hold"), allowEmpty, lockTimeout, progress);
     }
 
@@ -87,20 +92,30 @@ public record RoketSettings(
         return DATE_PARAM.matcher(sourceQuery).replaceAll("?");
     }
 
+    /**
+     * The query that counts the date's rows: {@code flowledger.roket.source.count-query} when given (a plain
+     * {@code SELECT COUNT(*) ... WHERE d = :#date} a database answers from its index), else a count over the query.
+     */
+    public String jdbcCountQuery() {
+        return countQuery.isEmpty() ? "SELECT COUNT(*) FROM (" + jdbcQuery() + ") roket_source"
+                : DATE_PARAM.matcher(countQuery).replaceAll("?");
+    }
+
+    public int countParameterCount() {
+        return countQuery.isEmpty() ? dateParameterCount() : count(countQuery);
+    }
+
     public int dateParameterCount() {
-        Matcher m = DATE_PARAM.matcher(sourceQuery);
+        return count(sourceQuery);
+    }
+
+    private static int count(String sql) {
+        Matcher m = DATE_PARAM.matcher(sql);
         int n = 0;
         while (m.find()) {
             n++;
         }
         return n;
-    }
-
-    /** A copy that sends with a different batch size and concurrency (the benchmark's baseline uses the same). */
-    public RoketSettings withHoldUncertain(boolean hold) {
-        return new RoketSettings(sourceUrl, sourceUser, sourcePassword, sourceQuery, fetchSize, idColumn, apiUrl,
-                apiToken, batchSize, concurrency, requestTimeout, maxAttempts, backoff, maxBackoff, hold, allowEmpty,
-                lockTimeout, progressInterval);
     }
 
     @Override

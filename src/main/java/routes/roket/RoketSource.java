@@ -48,8 +48,8 @@ final class RoketSource implements AutoCloseable {
     /** Counts the date's rows (the dataSetDetails record count and the empty-source guard). */
     static long count(RoketSettings s, String date) throws SQLException {
         try (Connection c = connect(s);
-             PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM (" + s.jdbcQuery() + ") roket_source")) {
-            bindDate(ps, s, date);
+             PreparedStatement ps = c.prepareStatement(s.jdbcCountQuery())) {
+            bindDate(ps, s.countParameterCount(), date);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
@@ -64,7 +64,7 @@ final class RoketSource implements AutoCloseable {
             PreparedStatement ps = c.prepareStatement(s.jdbcQuery(), ResultSet.TYPE_FORWARD_ONLY,
                     ResultSet.CONCUR_READ_ONLY);
             ps.setFetchSize(s.fetchSize());
-            bindDate(ps, s, date);
+            bindDate(ps, s.dateParameterCount(), date);
             ResultSet rs = ps.executeQuery();
             ResultSetMetaData md = rs.getMetaData();
             String[] labels = new String[md.getColumnCount()];
@@ -88,9 +88,9 @@ final class RoketSource implements AutoCloseable {
         }
     }
 
-    private static void bindDate(PreparedStatement ps, RoketSettings s, String date) throws SQLException {
+    private static void bindDate(PreparedStatement ps, int parameters, String date) throws SQLException {
         java.sql.Date d = java.sql.Date.valueOf(LocalDate.parse(date));
-        for (int i = 1; i <= s.dateParameterCount(); i++) {
+        for (int i = 1; i <= parameters; i++) {
             ps.setDate(i, d);
         }
     }

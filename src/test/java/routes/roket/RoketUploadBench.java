@@ -74,6 +74,7 @@ class RoketUploadBench {
             keys.put("flowledger.roket.source.url", sourceUrl);
             keys.put("flowledger.roket.source.user", "sa");
             keys.put("flowledger.roket.source.query", "SELECT * FROM sales WHERE sale_date = :#date");
+            keys.put("flowledger.roket.source.count-query", "SELECT COUNT(*) FROM sales WHERE sale_date = :#date");
             keys.put("flowledger.roket.id-column", "sale_id");
             keys.put("flowledger.roket.api.url", roket.url());
             keys.put("flowledger.roket.api.token", "bench-token");

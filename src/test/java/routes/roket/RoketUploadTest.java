@@ -89,8 +89,11 @@ class RoketUploadTest {
         }
         f.rows(DATE, 150, 180);
         settings.put("flowledger.roket.source.query", "SELECT * FROM sales WHERE sale_date = :#date ORDER BY amount DESC");
+        settings.put("flowledger.roket.source.count-query", "SELECT COUNT(*) FROM sales WHERE sale_date = :#date");
         try (FlowledgerApp app = RoketFixture.start(settings)) {
+            List<StatusEvent> events = RoketFixture.captureStatus(app);
             RoketRun.Summary s = RoketFixture.uploads(app).upload(DATE, "test", false);
+            assertThat(events.get(0).properties().recordCount()).as("from the count query").isEqualTo(180L);
             assertThat(s.succeeded()).isTrue();
             assertThat(s.rowsRead()).isEqualTo(180);
             assertThat(s.skipped()).isEqualTo(150);
