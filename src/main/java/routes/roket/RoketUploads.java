@@ -458,6 +458,11 @@ public class RoketUploads implements CamelContextAware {
         if (run.heartbeat != null) {
             run.heartbeat.cancel(false);
         }
+        if (run.rowsRead.sum() == 0 && !settings.allowEmpty()) {
+            // Counted rows, then streamed none: a source answering empty now and then must not look like success.
+            run.abort("the source query returned no rows for " + run.date + " (set flowledger.roket.allow-empty=true"
+                    + " if this date really has no data)");
+        }
         RoketRun.Summary summary = run.summary();
         try {
             if (ledger != null) {

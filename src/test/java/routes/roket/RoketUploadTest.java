@@ -272,6 +272,14 @@ class RoketUploadTest {
             assertThat(s.succeeded()).isFalse();
             assertThat(s.message()).contains("returned no rows for 2026-11-19").contains("flowledger.roket.allow-empty");
         }
+        // A source that counts rows and then streams none (answering empty now and then) fails too.
+        settings.put("flowledger.roket.source.count-query", "SELECT COUNT(*) FROM sales WHERE sale_date <> :#date");
+        try (FlowledgerApp app = RoketFixture.start(settings)) {
+            RoketRun.Summary s = RoketFixture.uploads(app).upload("2026-11-19", "test", false);
+            assertThat(s.succeeded()).isFalse();
+            assertThat(s.message()).contains("returned no rows for 2026-11-19");
+        }
+        settings.remove("flowledger.roket.source.count-query");
         settings.put("flowledger.roket.allow-empty", "true");
         try (FlowledgerApp app = RoketFixture.start(settings)) {
             RoketRun.Summary s = RoketFixture.uploads(app).upload("2026-11-19", "test", false);
