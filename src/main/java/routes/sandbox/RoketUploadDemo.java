@@ -29,6 +29,18 @@ public class RoketUploadDemo implements DemoScenario {
     }
 
     @Override
+    public Map<String, String> config(Sandbox sandbox) {
+        // The demo's source; anything the user set (-D, environment, --config) wins.
+        Map<String, String> keys = new LinkedHashMap<>();
+        keys.put("flowledger.roket.source.url", SOURCE_URL);
+        keys.put("flowledger.roket.source.user", "sa");
+        keys.put("flowledger.roket.source.query", "SELECT * FROM demo_sales WHERE sale_date = :#date");
+        keys.put("flowledger.roket.id-column", "sale_id");
+        keys.put("flowledger.roket.retry.backoff", "200");
+        return keys;
+    }
+
+    @Override
     public void prepare(Sandbox sandbox) throws Exception {
         String date = LocalDate.now().minusDays(1).toString();
         try (Connection c = DriverManager.getConnection(SOURCE_URL, "sa", "");
@@ -46,18 +58,6 @@ public class RoketUploadDemo implements DemoScenario {
                 ps.executeBatch();
             }
         }
-        // The demo's source; anything the user set (-D, environment, --config) wins.
-        Map<String, String> keys = new LinkedHashMap<>();
-        keys.put("flowledger.roket.source.url", SOURCE_URL);
-        keys.put("flowledger.roket.source.user", "sa");
-        keys.put("flowledger.roket.source.query", "SELECT * FROM demo_sales WHERE sale_date = :#date");
-        keys.put("flowledger.roket.id-column", "sale_id");
-        keys.put("flowledger.roket.retry.backoff", "200");
-        keys.forEach((k, v) -> {
-            if (System.getProperty(k) == null && System.getenv(routes.app.Config.envName(k)) == null) {
-                System.setProperty(k, v);
-            }
-        });
         sandbox.http.roketIdField = "sale_id";
         sandbox.http.roketFail503Every = 4;
         sandbox.http.roketThrottleEvery = 9;
