@@ -28,6 +28,7 @@ public class StatusApi {
     private final StatusStore store;
     private final String transport;
     private final int retentionDays;
+    private final java.util.concurrent.atomic.AtomicBoolean processorStarted = new java.util.concurrent.atomic.AtomicBoolean();
 
     public StatusApi(StatusQuery query, StatusStore store, String transport, int retentionDays) {
         this.query = query;
@@ -88,10 +89,27 @@ public class StatusApi {
 
     /** Starts the topic processor on instances whose transport is kafka (where the topic is the source). */
     public void startProcessorIfKafka(CamelContext camel) throws Exception {
-        if ("kafka".equals(transport)) {
-            camel.getRouteController().startRoute(PROCESSOR_ROUTE);
-            LOG.info("Status processor consuming the status topic");
+        if (!"kafka".equals(transport)) {
+            return;
         }
+        // A route started while the context is still starting may never get its consumer: wait for the end.
+        camel.addStartupListener(new org.apache.camel.ExtendedStartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) throws Exception {
+                if (alreadyStarted) {
+                    onCamelContextFullyStarted(context, true);
+                }
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) throws Exception {
+                if (!processorStarted.compareAndSet(false, true)) {
+                    return; // listeners are called again whenever a route starts later
+                }
+                context.getRouteController().startRoute(PROCESSOR_ROUTE);
+                LOG.info("Status processor consuming the status topic");
+            }
+        });
     }
 
     @FunctionalInterface

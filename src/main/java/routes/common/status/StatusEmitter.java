@@ -30,6 +30,8 @@ public class StatusEmitter implements CamelContextAware {
     private volatile ProducerTemplate template;
     private volatile StatusStore store;
     private final AtomicLong fallbacks = new AtomicLong();
+    private static final long KAFKA_PAUSE_NANOS = 10_000_000_000L;
+    private volatile long kafkaFailedAt;
 
     @Override
     public void setCamelContext(CamelContext camelContext) {
@@ -98,7 +100,22 @@ public class StatusEmitter implements CamelContextAware {
             event = exchange.getMessage().getBody();
         }
         Exception e = exchange.getProperty(org.apache.camel.Exchange.EXCEPTION_CAUGHT, Exception.class);
-        fallback(event, e == null ? "not delivered" : e.getClass().getSimpleName() + ": " + e.getMessage());
+        String reason = e != null ? e.getClass().getSimpleName() + ": " + e.getMessage()
+                : kafkaSuspended() ? "Kafka unavailable, retrying in a few seconds" : "not delivered";
+        fallback(event, reason);
+    }
+
+    /**
+     * After Kafka failed to take an event, the kafka transport stops trying for a while: queued events go to the
+     * log at once instead of each waiting for Kafka's timeout (which would fill the queue and hold up shutdown).
+     */
+    public boolean kafkaSuspended() {
+        return System.nanoTime() - kafkaFailedAt < KAFKA_PAUSE_NANOS && kafkaFailedAt != 0;
+    }
+
+    public void kafkaFailed() {
+        long now = System.nanoTime();
+        kafkaFailedAt = now == 0 ? 1 : now;
     }
 
     /** Events written to the log because they could not be queued or delivered (since start). */
