@@ -58,7 +58,7 @@ class StatusBench {
         produce(topic);
         double consumeRate = rawConsumeRate(topic);
         String url = TestDatabase.POSTGRES.newUrl();
-        double jdbcRate = rawJdbcInsertRate(url);
+        double jdbcRate = rawJdbcInsertRate(TestDatabase.POSTGRES.newUrl());
 
         Map<String, String> settings = Map.of("flowledger.status.enabled", "true",
                 "flowledger.status.transport", "kafka", "flowledger.kafka.brokers", KafkaServer.bootstrapServers(),

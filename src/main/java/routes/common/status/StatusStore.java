@@ -152,7 +152,9 @@ public final class StatusStore {
             (StatusEvent.STATUS.equals(e.kind()) ? statuses : details).add(e);
         }
         List<StatusEvent> fresh = new ArrayList<>();
-        if (!statuses.isEmpty()) {
+        if (!statuses.isEmpty() && isPostgres(c)) {
+            fresh.addAll(insertStatusesPostgres(c, statuses, now));
+        } else if (!statuses.isEmpty()) {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO status (event_id, correlation_id, record_id, "
                     + "record_id_version, stage, status, message, error_code, event_ts, received_at) "
                     + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
@@ -215,6 +217,60 @@ public final class StatusStore {
             }
         }
         return fresh;
+    }
+
+    /**
+     * PostgreSQL: the whole batch in one statement (arrays unnested), answering which event ids were new; several
+     * times faster than a JDBC batch of single-row inserts.
+     */
+    private static List<StatusEvent> insertStatusesPostgres(Connection c, List<StatusEvent> statuses, Instant now)
+            throws SQLException {
+        int n = statuses.size();
+        String[][] cols = new String[10][n];
+        String received = now.toString();
+        Map<String, StatusEvent> byId = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            StatusEvent.Props p = statuses.get(i).properties();
+            cols[0][i] = p.eventId();
+            cols[1][i] = p.correlationId();
+            cols[2][i] = p.recordId();
+            cols[3][i] = p.recordIdVersion();
+            cols[4][i] = p.stage();
+            cols[5][i] = p.status();
+            cols[6][i] = p.message();
+            cols[7][i] = p.errorCode() == null ? null : p.errorCode().toString();
+            cols[8][i] = p.timestamp().toString();
+            cols[9][i] = received;
+            byId.put(p.eventId(), statuses.get(i));
+        }
+        List<StatusEvent> fresh = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO status (event_id, correlation_id, record_id, "
+                + "record_id_version, stage, status, message, error_code, event_ts, received_at) "
+                + "SELECT e, cid, r, rv, st, s, m, ec::int, ts::timestamptz, rt::timestamptz "
+                + "FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], "
+                + "?::text[], ?::text[]) AS u(e, cid, r, rv, st, s, m, ec, ts, rt) "
+                + "ON CONFLICT DO NOTHING RETURNING event_id")) {
+            for (int i = 0; i < cols.length; i++) {
+                ps.setArray(i + 1, c.createArrayOf("text", cols[i]));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    fresh.add(byId.get(rs.getString(1)));
+                }
+            }
+        }
+        return fresh;
+    }
+
+    private volatile Boolean postgres;
+
+    private boolean isPostgres(Connection c) throws SQLException {
+        Boolean pg = postgres;
+        if (pg == null) {
+            pg = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres");
+            postgres = pg;
+        }
+        return pg;
     }
 
     private void loadSummaries(Connection c, Map<String, Flow> flows, List<StatusEvent> fresh) throws SQLException {
