@@ -60,6 +60,8 @@ class StatusBench {
         String url = TestDatabase.POSTGRES.newUrl();
         double jdbcRate = rawJdbcInsertRate(TestDatabase.POSTGRES.newUrl());
 
+        double storeRate = storeOnlyRate(TestDatabase.POSTGRES.newUrl());
+
         Map<String, String> settings = Map.of("flowledger.status.enabled", "true",
                 "flowledger.status.transport", "kafka", "flowledger.kafka.brokers", KafkaServer.bootstrapServers(),
                 "flowledger.status.topic", topic, "flowledger.status.dead-letter-topic", topic + ".dlt",
@@ -84,6 +86,8 @@ class StatusBench {
                     + "(%,d events, %d dataflows, batches of %s)%n", rate, EVENTS, FLOWS, app.config().get("flowledger.status.batch-size"));
             System.out.printf("STATUS BENCH baseline:   %,.0f records/s raw Kafka consume, %,.0f rows/s raw JDBC batch insert "
                     + "(same run, same machine)%n", consumeRate, jdbcRate);
+            System.out.printf("STATUS BENCH store alone: %,.0f events/s (StatusStore.persist in batches of 2000, no Kafka)%n",
+                    storeRate);
 
             seedMillionRows(app);
             HttpClient http = HttpClient.newHttpClient();
@@ -174,6 +178,23 @@ class StatusBench {
                         ps.executeBatch();
                         c.commit();
                     }
+                }
+            }
+            return EVENTS / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    static double storeOnlyRate(String url) throws Exception {
+        try (routes.common.MetadataDb db = routes.common.MetadataDb.open(url, "postgres", "postgres", 2)) {
+            routes.common.status.StatusStore store = new routes.common.status.StatusStore(db.dataSource());
+            java.util.List<StatusEvent> batch = new java.util.ArrayList<>();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < EVENTS; i++) {
+                batch.add(StatusEvent.recordStatus("flow-" + (i % FLOWS), "r" + i, "1", i % 3 == 0 ? "LOAD" : "PARSE",
+                        i % 100 == 0 ? State.FAILED : State.SUCCESS, i % 100 == 0 ? "bad value" : null, null));
+                if (batch.size() == 2000) {
+                    store.persist(batch);
+                    batch.clear();
                 }
             }
             return EVENTS / ((System.nanoTime() - t0) / 1e9);
