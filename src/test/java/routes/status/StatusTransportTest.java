@@ -107,7 +107,7 @@ class StatusTransportTest {
     }
 
     @Test
-    void malformed_messages_go_to_the_dead_letter_topic_with_the_reason_and_the_processor_goes_on() throws Exception {
+    void malformed_messages_go_to_the_dead_letter_topic_with_the_reason_and_the_processor_goes_on_counting_each_event_once() throws Exception {
         String topic = "status-" + UUID.randomUUID();
         try (FlowledgerApp app = TestApp.start(kafkaSettings(TestDatabase.H2, topic));
              KafkaProducer<String, String> producer = producer()) {
@@ -129,8 +129,15 @@ class StatusTransportTest {
                             r -> assertThat(r).isEqualTo("status must be IN_PROGRESS, SUCCESS, FAILED or SKIPPED, was 'DONE'"));
             assertThat(dead).extracting(ConsumerRecord::key).containsExactly("x", "y");
 
-            // a message without eventId is keyed by topic/partition/offset: redelivery of the same offset is a no-op
-            assertThat(query(app).dataflow("m-flow", 10).get("stages").toString()).contains("SUCCESS");
+            // the same event published twice (a producer's retry) is counted once
+            String dup = "{\"kind\":\"status\",\"properties\":{\"eventId\":\"e-1\",\"correlationId\":\"m-flow\","
+                    + "\"recordId\":\"r1\",\"stage\":\"S\",\"status\":\"SUCCESS\"}}";
+            producer.send(new ProducerRecord<>(topic, "m-flow", dup)).get();
+            producer.send(new ProducerRecord<>(topic, "m-flow", dup)).get();
+            producer.send(new ProducerRecord<>(topic, "m-flow", dup.replace("e-1", "e-2").replace("r1", "r2"))).get();
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(query(app).dataflow("m-flow", 10))
+                    .containsEntry("recordsDone", 2L));
+            assertThat(query(app).dataflow("m-flow", 10).get("counts")).isEqualTo(Map.of("S", Map.of("SUCCESS", 2L)));
         }
     }
 
