@@ -131,7 +131,15 @@ public final class FlowledgerApp implements AutoCloseable {
         main.bind("flowledgerConfig", config);
         main.bind("dbHealthCheck", new DbHealthCheck(db));
         main.bind("flowledgerInfo", new Info(config, db.url()));
-        main.bind("statusEmitter", new StatusEmitter());
+        // The emitter needs the CamelContext; a bean bound before the context exists does not get it injected.
+        StatusEmitter statusEmitter = new StatusEmitter();
+        main.bind("statusEmitter", statusEmitter);
+        main.addMainListener(new org.apache.camel.main.MainListenerSupport() {
+            @Override
+            public void afterConfigure(org.apache.camel.main.BaseMainSupport m) {
+                statusEmitter.setCamelContext(m.getCamelContext());
+            }
+        });
         main.bind("apiAuth", new ApiAuth(config.get("flowledger.api.user"), config.get("flowledger.api.password")));
         for (Pipeline p : Pipeline.values()) {
             if (p.isEnabled(config)) {

@@ -58,6 +58,7 @@ public record StatusEvent(String kind, Props properties) {
                 recordIdVersion, stage, state.name(), message, errorCode, Instant.now()));
     }
 
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isRunLevel() {
         return STATUS.equals(kind) && properties.recordId() == null;
     }
