@@ -30,6 +30,7 @@ public final class FlowledgerApp implements AutoCloseable {
     private final Config config;
     private final Main main = new Main();
     private MetadataDb db;
+    private StatusEmitter statusEmitter;
     private Path authFile;
     private boolean job;
 
@@ -132,7 +133,7 @@ public final class FlowledgerApp implements AutoCloseable {
         main.bind("dbHealthCheck", new DbHealthCheck(db));
         main.bind("flowledgerInfo", new Info(config, db.url()));
         // The emitter needs the CamelContext; a bean bound before the context exists does not get it injected.
-        StatusEmitter statusEmitter = new StatusEmitter();
+        statusEmitter = new StatusEmitter();
         main.bind("statusEmitter", statusEmitter);
         main.addMainListener(new org.apache.camel.main.MainListenerSupport() {
             @Override
@@ -195,6 +196,11 @@ public final class FlowledgerApp implements AutoCloseable {
 
     public CamelContext camelContext() {
         return main.getCamelContext();
+    }
+
+    /** The one way Java code emits status messages (also bound as {@code statusEmitter}). */
+    public StatusEmitter statusEmitter() {
+        return statusEmitter;
     }
 
     public MetadataDb db() {

@@ -633,13 +633,9 @@ public class Datasets {
 
     static void emit(Exchange ex, StatusEvent event) {
         StatusEmitter emitter = ex.getContext().getRegistry().lookupByNameAndType("statusEmitter", StatusEmitter.class);
-        if (emitter == null) {
-            return;
+        if (emitter != null) {
+            emitter.emit(event);
         }
-        if (emitter.getCamelContext() == null) {
-            emitter.setCamelContext(ex.getContext());
-        }
-        emitter.emit(event);
     }
 
     private static String abbreviate(String s) {

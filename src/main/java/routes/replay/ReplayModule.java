@@ -6,7 +6,6 @@ import routes.app.Config;
 import routes.app.FlowledgerApp;
 import routes.app.PipelineModule;
 import routes.common.S3Clients;
-import routes.common.status.StatusEmitter;
 
 /** Plugs the replay pipeline in: its keys, its beans ({@code replayService}, {@code replayApi}), the {@code replay} command. */
 public class ReplayModule implements PipelineModule {
@@ -54,15 +53,8 @@ public class ReplayModule implements PipelineModule {
 
     @Override
     public void bind(FlowledgerApp app, BiConsumer<String, Object> registry) {
-        ReplayService service = new ReplayService(app.config(), new ReplayLedger(app.db().dataSource()), () -> {
-            var camel = app.camelContext();
-            StatusEmitter emitter = camel == null ? null
-                    : camel.getRegistry().lookupByNameAndType("statusEmitter", StatusEmitter.class);
-            if (emitter != null && emitter.getCamelContext() == null) {
-                emitter.setCamelContext(camel); // bound with main.bind, it is not always handed its context
-            }
-            return emitter;
-        }, () -> {
+        ReplayService service = new ReplayService(app.config(), new ReplayLedger(app.db().dataSource()),
+                app::statusEmitter, () -> {
             var camel = app.camelContext();
             return camel == null ? null
                     : camel.getRegistry().findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);

@@ -507,10 +507,6 @@ public class RoketUploads implements CamelContextAware {
         try {
             StatusEmitter emitter = camelContext.getRegistry().lookupByNameAndType("statusEmitter", StatusEmitter.class);
             if (emitter != null) {
-                if (emitter.getCamelContext() == null) {
-                    // Beans bound before the context exists are not always wired to it on lookup.
-                    emitter.setCamelContext(camelContext);
-                }
                 emitter.emit(e);
             }
         } catch (RuntimeException ex) {
