@@ -79,8 +79,7 @@ public class CubicKafkaBatcher implements AutoCloseable, org.apache.camel.Servic
         this.status = status;
     }
 
-    /** The batcher runs only with topics configured (for the route's autoStartup). */
-    /** For the route's autoStartup: enabled, and not in a one-off job. */
+    /** For the route's autoStartup: topics configured, and not in a one-off job. */
     public boolean autoStart() {
         return enabled() && !job;
     }

@@ -11,6 +11,7 @@ import routes.common.MetadataDb;
 
 /** {@code cubic-tables [--add name=prefix ...]}: registers Cubic tables in the ledger and lists them. */
 @Command(name = "cubic-tables", mixinStandardHelpOptions = true,
+        header = "Registers and lists the Cubic tables whose prefixes are ingested.",
         description = {"Registers Cubic tables (name=prefix, e.g. cubic__ods_qlik__edw_sample=cubic/ods_qlik/EDW.SAMPLE/)",
             "in the metadata DB and lists every registered table. A prefix alone gets the ADR's name."})
 public class CubicTablesCommand implements Callable<Integer> {

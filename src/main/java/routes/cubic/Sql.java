@@ -8,6 +8,8 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import javax.sql.DataSource;
+import routes.common.Transactions;
+import routes.common.Transactions.Work;
 
 /** Small JDBC helpers: UTC timestamps that read back the same on H2 and PostgreSQL, and transactions. */
 final class Sql {
@@ -15,25 +17,9 @@ final class Sql {
     private Sql() {
     }
 
-    @FunctionalInterface
-    interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
-
     static <T> T tx(DataSource ds, Work<T> work) {
-        try (Connection c = ds.getConnection()) {
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                T t = work.run(c);
-                c.commit();
-                return t;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(auto);
-            }
+        try {
+            return Transactions.inTransaction(ds, work);
         } catch (SQLException e) {
             throw new IllegalStateException("metadata DB: " + e.getMessage(), e);
         }

@@ -9,13 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
+import routes.common.Transactions;
+import routes.common.Transactions.Work;
 
 /** Small JDBC helpers over the metadata DB: one transaction per call of {@link #tx}, plain statements. */
 final class Jdbc {
-
-    interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
 
     private final DataSource ds;
 
@@ -24,19 +22,8 @@ final class Jdbc {
     }
 
     <T> T tx(Work<T> work) {
-        try (Connection c = ds.getConnection()) {
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                T out = work.run(c);
-                c.commit();
-                return out;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(auto);
-            }
+        try {
+            return Transactions.inTransaction(ds, work);
         } catch (SQLException e) {
             throw new IllegalStateException("metadata DB: " + e.getMessage(), e);
         }

@@ -20,6 +20,7 @@ import routes.app.FlowledgerCli;
  * (refused before anything changes).
  */
 @Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Replays a date range from blob backups into Kafka, with backup, clean-up or restore.",
         description = {"Replays a date range of a blob backup into a Kafka topic, day by day: backs up and deletes",
             "the dependent Azure blobs, replays, then deletes the backup and the old Druid segments, or restores.",
             "Every step is recorded in the metadata DB first; --resume finishes or restores an interrupted day."})

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
+import routes.common.Transactions;
 
 /**
  * The replay tables of the metadata DB (V40): runs, days, the downstream blobs a day backed up and the Druid
@@ -49,9 +50,8 @@ public final class ReplayLedger {
 
     public void createRun(String id, String paramsJson, boolean dryRun, List<String> days) {
         Timestamp now = Timestamp.from(Instant.now());
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            try {
+        try {
+            Transactions.inTransaction(ds, c -> {
                 try (PreparedStatement ps = c.prepareStatement(
                         "INSERT INTO replay_runs (id, status, params, dry_run, created_at) VALUES (?, 'PENDING', ?, ?, ?)")) {
                     ps.setString(1, id);
@@ -69,11 +69,8 @@ public final class ReplayLedger {
                     }
                     ps.executeBatch();
                 }
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            }
+                return null;
+            });
         } catch (SQLException e) {
             throw new IllegalStateException("cannot record replay run " + id + ": " + e.getMessage(), e);
         }

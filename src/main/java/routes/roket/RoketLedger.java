@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import javax.sql.DataSource;
+import routes.common.Transactions;
 
 /**
  * The roket-upload ledger in the metadata DB (schema: V10). Every write of one batch is one transaction, in
@@ -385,18 +386,11 @@ public class RoketLedger {
     }
 
     private void inTransaction(Work work) {
-        try (Connection c = ds.getConnection()) {
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
+        try {
+            Transactions.inTransaction(ds, c -> {
                 work.run(c);
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(auto);
-            }
+                return null;
+            });
         } catch (SQLException e) {
             throw new IllegalStateException("ledger write failed: " + e.getMessage(), e);
         }

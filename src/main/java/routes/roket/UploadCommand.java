@@ -19,6 +19,7 @@ import routes.app.FlowledgerCli;
  * progress, prints each date's summary and exits 0 only when every row of every date is delivered.
  */
 @Command(name = "upload", mixinStandardHelpOptions = true,
+        header = "Uploads a date's rows to the Roket API, never re-sending a delivered record.",
         description = {"Uploads the rows of one date (or each date of a range) to the Roket API, skipping records",
             "already delivered. Prints the run id (the correlationId of its status messages), progress and a summary.",
             "Exit 0 when every row is delivered, 1 when anything was rejected, uncertain, held or failed, 2 bad usage."})

@@ -27,6 +27,7 @@ import routes.app.FlowledgerCli;
  * {@code --exit}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
+        header = "Runs every pipeline in an embedded sandbox and shows each one doing its job.",
         description = {"Runs every pipeline on embedded defaults (H2, in-process Kafka and S3 servers, built-in",
             "Roket, Druid and Slack simulators) and shows each one doing its job."})
 public class DemoCommand implements Callable<Integer> {

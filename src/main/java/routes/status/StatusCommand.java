@@ -21,6 +21,7 @@ import routes.common.status.StatusCodec;
  * dataflow SUCCEEDED, 1 when it FAILED, is still RUNNING or is unknown, 2 on bad usage.
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
+        header = "Prints where a dataflow stands: finished, state, stage, counts and failures.",
         description = {"Prints where a dataflow stands: finished?, state (RUNNING|SUCCEEDED|FAILED), current stage,",
             "counts by stage and status, records done of recordCount, and the failures with their reasons.",
             "Exit 0 succeeded, 1 failed, running or unknown, 2 bad usage."})

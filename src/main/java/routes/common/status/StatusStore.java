@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import javax.sql.DataSource;
+import routes.common.Transactions;
 
 /**
  * Writes status messages into the status store, one transaction per batch: the raw rows
@@ -85,26 +86,16 @@ public final class StatusStore {
             ids.add(e.properties().correlationId());
         }
         Instant now = clock.instant();
-        try (Connection c = dataSource.getConnection()) {
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                Map<String, Flow> flows = lockFlows(c, ids, now);
-                List<StatusEvent> fresh = insertRaw(c, byId.values(), now);
-                loadSummaries(c, flows, fresh);
-                for (StatusEvent e : fresh) {
-                    apply(flows.get(e.properties().correlationId()), e);
-                }
-                writeSummaries(c, flows, now);
-                c.commit();
-                return new Result(fresh.size(), byId.size() - fresh.size());
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(auto);
+        return Transactions.inTransaction(dataSource, c -> {
+            Map<String, Flow> flows = lockFlows(c, ids, now);
+            List<StatusEvent> fresh = insertRaw(c, byId.values(), now);
+            loadSummaries(c, flows, fresh);
+            for (StatusEvent e : fresh) {
+                apply(flows.get(e.properties().correlationId()), e);
             }
-        }
+            writeSummaries(c, flows, now);
+            return new Result(fresh.size(), byId.size() - fresh.size());
+        });
     }
 
     private Map<String, Flow> lockFlows(Connection c, TreeSet<String> ids, Instant now) throws SQLException {
