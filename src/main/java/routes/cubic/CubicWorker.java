@@ -82,6 +82,7 @@ public class CubicWorker {
         mover.archive(load);
         if (states.apply(load.id(), LoadStateMachine.Transition.ARCHIVE_DONE, "moved to the archive bucket")) {
             emit(load, ARCHIVE, State.SUCCESS, "archived");
+            finish(load, ARCHIVE, State.SUCCESS, "archived");
             return load.withStatus(LoadStatus.ARCHIVED);
         }
         return load;
@@ -93,6 +94,7 @@ public class CubicWorker {
         if (states.apply(load.id(), LoadStateMachine.Transition.ERROR_DONE,
                 "moved to the error bucket: " + Sql.truncate(load.errorReason(), 3000))) {
             emit(load, ERROR, State.FAILED, "errored: " + load.errorReason());
+            finish(load, ERROR, State.FAILED, "errored: " + load.errorReason());
             return load.withStatus(LoadStatus.ERRORED);
         }
         return load;
@@ -106,9 +108,18 @@ public class CubicWorker {
     }
 
     private void emit(CubicLoad load, String stage, State state, String message) {
+        send(load, StatusEvent.recordStatus(load.correlationId(), load.s3Key(), load.s3Modified().toString(),
+                stage, state, message, null));
+    }
+
+    /** The load's run-level verdict: without it its dataflow would never count as finished. */
+    private void finish(CubicLoad load, String stage, State state, String message) {
+        send(load, StatusEvent.status(load.correlationId(), stage, state, message));
+    }
+
+    private void send(CubicLoad load, StatusEvent event) {
         try {
-            status.accept(StatusEvent.recordStatus(load.correlationId(), load.s3Key(), load.s3Modified().toString(),
-                    stage, state, message, null));
+            status.accept(event);
         } catch (RuntimeException e) {
             // Status is reporting, not the ledger: a failing status transport must not stop a load.
             LOG.warn("Could not emit status for load {}: {}", load.id(), e.getMessage());
