@@ -5,20 +5,14 @@ import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import routes.app.FlowledgerApp;
+import routes.testkit.TestApp;
 import routes.testkit.TestDatabase;
 import routes.testkit.WireMockServers;
 
@@ -32,8 +26,6 @@ class RoketStatusTest {
     @RegisterExtension
     static WireMockExtension roket = WireMockServers.create();
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @Test
     void an_upload_with_a_refused_record_is_a_failed_dataflow_naming_the_record_and_a_clean_one_succeeds() throws Exception {
@@ -48,7 +40,7 @@ class RoketStatusTest {
             RoketUploads uploads = RoketFixture.uploads(app);
 
             String failedRun = uploads.upload("2026-11-20", "test", false).runId();
-            JsonNode failed = awaitFinished(app, failedRun);
+            JsonNode failed = TestApp.awaitFinishedDataflow(app, failedRun);
             assertThat(failed.path("state").asText()).isEqualTo("FAILED");
             assertThat(failed.path("stage").asText()).isEqualTo("ROKET_UPLOAD");
             assertThat(failed.path("recordCount").asLong()).isEqualTo(150);
@@ -63,24 +55,9 @@ class RoketStatusTest {
             assertThat(failedRecords).containsExactly(bad + ":422");
 
             String cleanRun = uploads.upload("2026-11-21", "test", false).runId();
-            JsonNode clean = awaitFinished(app, cleanRun);
+            JsonNode clean = TestApp.awaitFinishedDataflow(app, cleanRun);
             assertThat(clean.path("state").asText()).isEqualTo("SUCCEEDED");
             assertThat(clean.path("failures").path("items")).isEmpty();
         }
-    }
-
-    private static JsonNode awaitFinished(FlowledgerApp app, String runId) {
-        String url = "http://127.0.0.1:" + app.httpPort() + "/api/dataflows/" + runId;
-        JsonNode[] view = new JsonNode[1];
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                return false;
-            }
-            view[0] = JSON.readTree(r.body());
-            return view[0].path("finished").asBoolean();
-        });
-        return view[0];
     }
 }

@@ -27,6 +27,27 @@ public final class TestApp {
         return Config.load(null, Map.of(), new Properties(), overlay);
     }
 
+    /**
+     * Waits (up to 30 s) until {@code GET /api/dataflows/{correlationId}} of a service with the status pipeline
+     * enabled says the dataflow is finished, and returns that view.
+     */
+    public static com.fasterxml.jackson.databind.JsonNode awaitFinishedDataflow(FlowledgerApp app, String correlationId) {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.URI url = java.net.URI.create("http://127.0.0.1:" + app.httpPort() + "/api/dataflows/" + correlationId);
+        com.fasterxml.jackson.databind.JsonNode[] view = new com.fasterxml.jackson.databind.JsonNode[1];
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .pollInterval(java.time.Duration.ofMillis(200)).until(() -> {
+                    var r = http.send(java.net.http.HttpRequest.newBuilder(url).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() != 200) {
+                        return false;
+                    }
+                    view[0] = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+                    return view[0].path("finished").asBoolean();
+                });
+        return view[0];
+    }
+
     public static FlowledgerApp start(Map<String, String> settings) throws Exception {
         Config config = config(settings);
         FlowledgerApp.validate(config);
