@@ -491,8 +491,37 @@ public class RoketUploads implements CamelContextAware {
         } catch (RuntimeException e) {
             LOG.warn("roket-upload {}: final status not emitted: {}", run.date, e.getMessage());
         }
+        count(summary);
         run.done.complete(summary);
         return summary;
+    }
+
+    /**
+     * The run's figures as Micrometer counters, scraped as {@code flowledger_roket_upload_..._total} on
+     * /observe/metrics (a job command has no management server, so nothing to scrape there).
+     */
+    private void count(RoketRun.Summary s) {
+        try {
+            var registry = camelContext == null ? null
+                    : camelContext.getRegistry().findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
+            if (registry == null) {
+                return;
+            }
+            registry.counter("flowledger_roket_upload_runs", "result", s.succeeded() ? "succeeded" : "failed").increment();
+            Map<String, Long> records = new LinkedHashMap<>();
+            records.put("delivered", s.delivered());
+            records.put("skipped", s.skipped());
+            records.put("rejected", s.rejected());
+            records.put("uncertain", s.uncertain());
+            records.put("held", s.held());
+            records.put("failed", s.failed());
+            records.forEach((outcome, n) -> registry.counter("flowledger_roket_upload_records", "outcome", outcome)
+                    .increment(n));
+            registry.counter("flowledger_roket_upload_batches").increment(s.batches());
+            registry.counter("flowledger_roket_upload_retries").increment(s.retries());
+        } catch (RuntimeException e) {
+            LOG.debug("roket-upload metrics not counted: {}", e.getMessage());
+        }
     }
 
     // ------------------------------------------------------------------ status

@@ -17,7 +17,7 @@ import routes.testkit.TestDatabase;
 import routes.testkit.WireMockServers;
 
 /**
- * An upload run is a dataflow the status pipeline can answer for: with both pipelines enabled (default transport,
+ * An upload run is a dataflow the status pipeline can answer for, and its figures are in the metrics: with both pipelines enabled (default transport,
  * no Kafka), GET /api/dataflows/{runId} says whether the upload finished, whether it succeeded, and which records
  * Roket refused and why.
  */
@@ -58,6 +58,15 @@ class RoketStatusTest {
             JsonNode clean = TestApp.awaitFinishedDataflow(app, cleanRun);
             assertThat(clean.path("state").asText()).isEqualTo("SUCCEEDED");
             assertThat(clean.path("failures").path("items")).isEmpty();
+
+            // The same runs in the pipeline's metrics.
+            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + app.managementPort() + "/observe/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("flowledger_roket_upload_runs_total{result=\"failed\"} 1.0")
+                    .contains("flowledger_roket_upload_runs_total{result=\"succeeded\"} 1.0")
+                    .contains("flowledger_roket_upload_records_total{outcome=\"delivered\"} 179.0")
+                    .contains("flowledger_roket_upload_records_total{outcome=\"rejected\"} 1.0");
         }
     }
 }
