@@ -8,7 +8,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.function.BiConsumer;
 import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.main.Main;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,27 +126,33 @@ public final class FlowledgerApp implements AutoCloseable {
         }
         main.setOverrideProperties(props);
 
-        if (!jobMode) {
-            main.bind("platform-http-engine", new PinnedPortHttpEngine(httpPort()));
-        }
-        main.bind("dataSource", db.dataSource());
-        main.bind("metadataDb", db);
-        main.bind("flowledgerConfig", config);
-        main.bind("dbHealthCheck", new DbHealthCheck(db));
-        main.bind("flowledgerInfo", new Info(config, db.url()));
-        // The emitter needs the CamelContext; a bean bound before the context exists does not get it injected.
-        statusEmitter = new StatusEmitter();
-        main.bind("statusEmitter", statusEmitter);
+        // Beans are bound before the CamelContext exists, so Camel does not hand CamelContextAware ones their
+        // context: every bound bean (shared or a pipeline's) gets it here, once, before any route starts.
+        List<Object> bound = new ArrayList<>();
+        BiConsumer<String, Object> registry = (name, bean) -> {
+            main.bind(name, bean);
+            bound.add(bean);
+        };
         main.addMainListener(new org.apache.camel.main.MainListenerSupport() {
             @Override
             public void afterConfigure(org.apache.camel.main.BaseMainSupport m) {
-                statusEmitter.setCamelContext(m.getCamelContext());
+                bound.forEach(bean -> CamelContextAware.trySetCamelContext(bean, m.getCamelContext()));
             }
         });
-        main.bind("apiAuth", new ApiAuth(config.get("flowledger.api.user"), config.get("flowledger.api.password")));
+        if (!jobMode) {
+            registry.accept("platform-http-engine", new PinnedPortHttpEngine(httpPort()));
+        }
+        registry.accept("dataSource", db.dataSource());
+        registry.accept("metadataDb", db);
+        registry.accept("flowledgerConfig", config);
+        registry.accept("dbHealthCheck", new DbHealthCheck(db));
+        registry.accept("flowledgerInfo", new Info(config, db.url()));
+        statusEmitter = new StatusEmitter();
+        registry.accept("statusEmitter", statusEmitter);
+        registry.accept("apiAuth", new ApiAuth(config.get("flowledger.api.user"), config.get("flowledger.api.password")));
         for (Pipeline p : Pipeline.values()) {
             if (p.isEnabled(config)) {
-                p.module().bind(this, main::bind);
+                p.module().bind(this, registry);
             }
         }
     }

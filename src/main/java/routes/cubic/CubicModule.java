@@ -6,15 +6,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import routes.app.Config;
 import routes.app.FlowledgerApp;
 import routes.app.PipelineModule;
 import routes.common.S3Clients;
-import routes.common.status.StatusEmitter;
 import routes.common.status.StatusEvent;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -96,24 +93,9 @@ public class CubicModule implements PipelineModule {
         return List.of(new CubicTablesCommand());
     }
 
-    /**
-     * Status events go to the statusEmitter bean once Camel runs (beans are bound before it starts). Status is
-     * reporting, not the ledger: a failing transport is logged and never stops a load.
-     */
+    /** Status events go to the app's emitter, which never throws: a failing transport never stops a load. */
     static Consumer<StatusEvent> statusTo(FlowledgerApp app) {
-        return e -> {
-            CamelContext cc = app.camelContext();
-            StatusEmitter emitter = cc == null ? null : cc.getRegistry().lookupByNameAndType("statusEmitter", StatusEmitter.class);
-            if (emitter == null) {
-                return;
-            }
-            try {
-                CamelContextAware.trySetCamelContext(emitter, cc);
-                emitter.emit(e);
-            } catch (RuntimeException ex) {
-                LOG.warn("Could not emit a status message ({}): {}", e.properties().stage(), ex.getMessage());
-            }
-        };
+        return e -> app.statusEmitter().emit(e);
     }
 
     static ExecutorService daemonPool(String name, int threads) {

@@ -61,14 +61,11 @@ public class RoketUploads implements CamelContextAware {
         this.owner = ManagementFactory.getRuntimeMXBean().getName();
     }
 
-    /** The bean of a started application, wired to its Camel context. */
+    /** The bean of a started application. */
     public static RoketUploads of(CamelContext context) {
         RoketUploads u = context.getRegistry().lookupByNameAndType("roketUploads", RoketUploads.class);
         if (u == null) {
             throw new IllegalStateException("roket-upload is not enabled (flowledger.roket-upload.enabled=false)");
-        }
-        if (u.camelContext == null) {
-            u.setCamelContext(context);
         }
         return u;
     }
@@ -109,7 +106,6 @@ public class RoketUploads implements CamelContextAware {
 
     /** The cron trigger: yesterday's date. A date already running is left to that run. */
     public void scheduled(Exchange exchange) {
-        wire(exchange);
         String date = LocalDate.now().minusDays(1).toString();
         try {
             RoketRun.Summary s = upload(date, "schedule", false);
@@ -121,7 +117,6 @@ public class RoketUploads implements CamelContextAware {
 
     /** POST /api/roket/uploads?date=D[&releaseHeld=true]: 202 with the run id, 400 bad date, 409 running. */
     public Map<String, Object> apiStart(Exchange exchange) {
-        wire(exchange);
         Map<String, Object> out = new LinkedHashMap<>();
         String date = exchange.getMessage().getHeader("date", String.class);
         boolean release = "true".equalsIgnoreCase(exchange.getMessage().getHeader("releaseHeld", String.class));
@@ -145,12 +140,6 @@ public class RoketUploads implements CamelContextAware {
             out.put("error", e.getMessage());
         }
         return out;
-    }
-
-    private void wire(Exchange exchange) {
-        if (camelContext == null) {
-            setCamelContext(exchange.getContext());
-        }
     }
 
     /** A date as yyyy-MM-dd, or an error that says what is expected. */

@@ -13,11 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import routes.app.FlowledgerApp;
-import routes.common.status.StatusEmitter;
 import routes.common.status.StatusEvent;
 import routes.testkit.PostgresServer;
 import routes.testkit.S3Server;
@@ -49,16 +47,8 @@ class CubicApiTest {
             f.put(p + "20220303.csv", "day,count\n3,3\n");
             FlowledgerApp app = f.start(f.settings("cubic__dmap__agg_sample=" + p));
             f.awaitStatus(p + "20220303.csv", "archived");
-            // Capture the status messages the pipeline emits from here on (the emitter is looked up per event).
-            List<StatusEvent> events = new CopyOnWriteArrayList<>();
-            app.camelContext().getRegistry().unbind("statusEmitter");
-            app.camelContext().getRegistry().bind("statusEmitter", new StatusEmitter() {
-                @Override
-                public void emit(StatusEvent event) {
-                    events.add(event);
-                    super.emit(event);
-                }
-            });
+            // Capture the status messages the pipeline emits from here on.
+            List<StatusEvent> events = routes.testkit.TestApp.captureStatus(app);
             f.put(p + "20220304.csv", "day,total\n4,4\n");
             f.awaitStatus(p + "20220304.csv", "errored");
             String api = "http://127.0.0.1:" + app.httpPort() + "/api/cubic";

@@ -113,18 +113,11 @@ class CubicCrashResumeTest {
             Map<String, String> settings = f.settings(T);
             settings.put("flowledger.cubic.lease", "PT2S");
             var app = f.start(settings);
-            java.util.List<routes.common.status.StatusEvent> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-            app.camelContext().getRegistry().unbind("statusEmitter");
-            app.camelContext().getRegistry().bind("statusEmitter", new routes.common.status.StatusEmitter() {
-                @Override
-                public void emit(routes.common.status.StatusEvent event) {
-                    if ("FAILED".equals(event.properties().status())) {
-                        failures.add(event);
-                    }
-                }
-            });
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !failures.isEmpty());
-            assertThat(failures.get(0).properties().message()).contains("NoSuchBucket")
+            java.util.List<routes.common.status.StatusEvent> events = routes.testkit.TestApp.captureStatus(app);
+            java.util.function.Supplier<java.util.List<routes.common.status.StatusEvent>> failures = () -> events.stream()
+                    .filter(e -> "FAILED".equals(e.properties().status())).toList();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !failures.get().isEmpty());
+            assertThat(failures.get().get(0).properties().message()).contains("NoSuchBucket")
                     .contains("taken up again once its lease expires");
             assertThat(f.status(key)).as("not the load's fault: not errored").isEqualTo("ingesting");
             f.s3.createBucket(b -> b.bucket(f.springboard));

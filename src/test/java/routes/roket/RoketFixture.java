@@ -13,10 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import routes.app.FlowledgerApp;
-import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.support.EventNotifierSupport;
 import routes.common.status.StatusEvent;
 import routes.testkit.TestApp;
 import routes.testkit.TestDatabase;
@@ -141,24 +138,6 @@ final class RoketFixture {
 
     /** Captures every status event the pipeline hands to direct:status-emit (as it is sent there). */
     static List<StatusEvent> captureStatus(FlowledgerApp app) throws Exception {
-        List<StatusEvent> events = new CopyOnWriteArrayList<>();
-        EventNotifierSupport notifier = new EventNotifierSupport() {
-            @Override
-            public void notify(CamelEvent event) {
-                CamelEvent.ExchangeSendingEvent e = (CamelEvent.ExchangeSendingEvent) event;
-                if (e.getEndpoint().getEndpointUri().startsWith("direct://status-emit")
-                        && e.getExchange().getMessage().getBody() instanceof StatusEvent se) {
-                    events.add(se);
-                }
-            }
-
-            @Override
-            public boolean isEnabled(CamelEvent event) {
-                return event instanceof CamelEvent.ExchangeSendingEvent;
-            }
-        };
-        app.camelContext().getManagementStrategy().addEventNotifier(notifier);
-        notifier.start();
-        return events;
+        return TestApp.captureStatus(app);
     }
 }

@@ -48,6 +48,29 @@ public final class TestApp {
         return view[0];
     }
 
+    /** Captures, from now on, every status event a pipeline hands to {@code direct:status-emit}. */
+    public static java.util.List<routes.common.status.StatusEvent> captureStatus(FlowledgerApp app) throws Exception {
+        java.util.List<routes.common.status.StatusEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        org.apache.camel.support.EventNotifierSupport notifier = new org.apache.camel.support.EventNotifierSupport() {
+            @Override
+            public void notify(org.apache.camel.spi.CamelEvent event) {
+                var e = (org.apache.camel.spi.CamelEvent.ExchangeSendingEvent) event;
+                if (e.getEndpoint().getEndpointUri().startsWith("direct://status-emit")
+                        && e.getExchange().getMessage().getBody() instanceof routes.common.status.StatusEvent se) {
+                    events.add(se);
+                }
+            }
+
+            @Override
+            public boolean isEnabled(org.apache.camel.spi.CamelEvent event) {
+                return event instanceof org.apache.camel.spi.CamelEvent.ExchangeSendingEvent;
+            }
+        };
+        app.camelContext().getManagementStrategy().addEventNotifier(notifier);
+        notifier.start();
+        return events;
+    }
+
     public static FlowledgerApp start(Map<String, String> settings) throws Exception {
         Config config = config(settings);
         FlowledgerApp.validate(config);
