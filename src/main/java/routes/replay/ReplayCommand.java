@@ -126,14 +126,18 @@ public class ReplayCommand implements Callable<Integer> {
         }
     }
 
-    /** A run whose owner died still shows its last heartbeat: wait until it is older than the lease. */
+    /**
+     * A run whose owner died still shows its last heartbeat: wait until it is older than the lease, unless the owner
+     * was a process of this host that no longer exists (then the claim is taken over at once).
+     */
     private static void waitForLease(ReplayService service, String runId, PrintWriter out) throws InterruptedException {
         long deadline = System.currentTimeMillis() + service.lease().toMillis() * 2 + 5_000;
         boolean told = false;
         while (System.currentTimeMillis() < deadline) {
             var run = service.ledger().run(runId).orElseThrow();
             if (run.owner() == null || run.heartbeatAt() == null
-                    || run.heartbeatAt().isBefore(Instant.now().minus(service.lease()))) {
+                    || run.heartbeatAt().isBefore(Instant.now().minus(service.lease()))
+                    || routes.common.ClaimOwner.deadOnThisHost(run.owner()).isPresent()) {
                 return;
             }
             if (!told) {
