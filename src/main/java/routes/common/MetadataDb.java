@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -13,6 +14,9 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfoService;
+import org.flywaydb.core.api.MigrationVersion;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +57,7 @@ public final class MetadataDb implements AutoCloseable {
 
 
     /** The forms of H2 database name flowledger accepts (an embedded file, in memory, or an H2 server). */
-    private static final Pattern H2_NAME = Pattern.compile("(?i)^(file:.+|mem:.*|tcp://.+|ssl://.+|[~./\\].*|[A-Za-z]:[/\\].*)$");
+    private static final Pattern H2_NAME = Pattern.compile("(?i)^(file:.+|mem:.*|tcp://.+|ssl://.+|[~./\\\\].*|[A-Za-z]:[/\\\\].*)$");
 
     /**
      * The URL flowledger connects with: an H2 URL gets {@link #H2_LEDGER_SETTINGS} added (the user's own settings
@@ -131,14 +135,17 @@ public final class MetadataDb implements AutoCloseable {
     }
 
     private void migrate() {
-        MigrateResult result = Flyway.configure()
+        FluentConfiguration conf = Flyway.configure()
                 .dataSource(dataSource)
-                .locations("classpath:db/migration")
-                // Each pipeline owns a range of versions (V1 core, V10 roket-upload, V20 status, V30 cubic-ingestion,
-                // V40 replay, V50 patterns), so a pipeline added later may bring a lower version than one applied.
-                .outOfOrder(true)
-                .load()
-                .migrate();
+                .locations("classpath:db/migration");
+        // Each pipeline owns a range of versions (V1 core, V10 roket-upload, V20 status, V30 cubic-ingestion,
+        // V40 replay, V50 patterns), so a pipeline added later may bring a lower version than one applied. Only then
+        // is out-of-order migration switched on (Flyway warns whenever it is on, which would alarm every healthy run).
+        MigrationInfoService info = conf.load().info();
+        MigrationVersion current = info.current() == null ? null : info.current().getVersion();
+        boolean behind = current != null && Arrays.stream(info.all()).anyMatch(m -> m.getVersion() != null
+                && !m.getState().isApplied() && m.getVersion().compareTo(current) < 0);
+        MigrateResult result = conf.outOfOrder(behind).load().migrate();
         LOG.info("Metadata DB {} at schema version {} ({} migration(s) applied)",
                 redactUrl(url), result.targetSchemaVersion == null ? "current" : result.targetSchemaVersion,
                 result.migrationsExecuted);

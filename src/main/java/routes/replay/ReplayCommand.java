@@ -81,6 +81,13 @@ public class ReplayCommand implements Callable<Integer> {
             err.println("replay: --resume RUN_ID takes no other run parameters (they are in the ledger)");
             return FlowledgerCli.USAGE;
         }
+        String notJson = notReplayJson(sourcesConfig);
+        if (notJson != null) {
+            err.println("replay: --config " + sourcesConfig + " " + notJson + "; this --config takes the replay JSON of"
+                    + " dependent sink sources, a properties file goes before the command:"
+                    + " flowledger --config " + sourcesConfig + " replay ...");
+            return FlowledgerCli.USAGE;
+        }
         Config config = parent.loadConfig(Map.of("flowledger.replay.enabled", "true"));
         if (!config.getBoolean("flowledger.replay.enabled")) {
             config = config.with(Map.of("flowledger.replay.enabled", "true"));
@@ -123,6 +130,19 @@ public class ReplayCommand implements Callable<Integer> {
             return "SUCCEEDED".equals(run.status()) ? FlowledgerCli.OK : FlowledgerCli.FAILED;
         } finally {
             MDC.remove("correlationId");
+        }
+    }
+
+    /** Why {@code path} is not a replay JSON (a JSON object), or null when it is one or is not given. */
+    private static String notReplayJson(String path) {
+        if (path == null || path.isBlank() || !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(path))) {
+            return null; // none given, or missing: the usual check reports that
+        }
+        try {
+            String text = java.nio.file.Files.readString(java.nio.file.Path.of(path)).strip();
+            return text.startsWith("{") ? null : "is not a JSON object";
+        } catch (java.io.IOException e) {
+            return null;
         }
     }
 
