@@ -72,6 +72,8 @@ public class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream out = spec.commandLine().getOut() == null ? System.out : new PrintStream(System.out, true);
         out.println("flowledger demo: starting the sandbox (Kafka broker, S3 server, Roket/Druid/Slack simulators)...");
+        // The ledger's H2 auto-server (for the printed commands) listens on loopback only, like the rest of the sandbox.
+        System.setProperty("h2.bindAddress", System.getProperty("h2.bindAddress", "127.0.0.1"));
         try (Sandbox sandbox = Sandbox.start()) {
             Map<String, String> overlay = new LinkedHashMap<>(sandbox.config());
             String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(8));
@@ -125,6 +127,7 @@ public class DemoCommand implements Callable<Integer> {
         out.println("  Roket sim    " + sandbox.http.roketUrl() + "  (GET shows what it stored)");
         out.println("  Slack sim    " + sandbox.http.slackUrl() + "  (GET shows the messages)");
         out.println("  Druid sim    " + sandbox.http.druidUrl());
+        out.println("  Ledger       " + sandbox.ledgerDir + "  (H2 file, kept after the demo)");
     }
 
     private static boolean waitForHealth(PrintStream out, FlowledgerApp app) throws Exception {

@@ -1,5 +1,7 @@
 package routes.sandbox;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -12,11 +14,17 @@ public final class Sandbox implements AutoCloseable {
     public final KafkaSandbox kafka;
     public final S3Sandbox s3;
     public final HttpSimulators http;
+    /**
+     * The demo's ledger: an H2 file in a folder of its own (fresh each run, kept afterwards), so the commands the
+     * demo prints (e.g. {@code status ID}) find what it did, during the demo and after; nothing goes to ./data.
+     */
+    public final Path ledgerDir;
 
-    private Sandbox(KafkaSandbox kafka, S3Sandbox s3, HttpSimulators http) {
+    private Sandbox(KafkaSandbox kafka, S3Sandbox s3, HttpSimulators http, Path ledgerDir) {
         this.kafka = kafka;
         this.s3 = s3;
         this.http = http;
+        this.ledgerDir = ledgerDir;
     }
 
     public static Sandbox start() throws Exception {
@@ -26,7 +34,7 @@ public final class Sandbox implements AutoCloseable {
             kafka = KafkaSandbox.start();
             s3 = S3Sandbox.start();
             HttpSimulators http = HttpSimulators.start();
-            return new Sandbox(kafka, s3, http);
+            return new Sandbox(kafka, s3, http, Files.createTempDirectory("flowledger-demo-"));
         } catch (Exception e) {
             if (s3 != null) {
                 s3.close();
@@ -41,8 +49,8 @@ public final class Sandbox implements AutoCloseable {
     /** The configuration overlay that points flowledger at the sandbox (the user may still override it). */
     public Map<String, String> config() {
         Map<String, String> c = new LinkedHashMap<>();
-        c.put("flowledger.db.url", "jdbc:h2:mem:flowledger-demo;DB_CLOSE_DELAY=-1;MODE=PostgreSQL;"
-                + "DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
+        // AUTO_SERVER: a command in another terminal (status ID) may open the ledger while the demo holds it.
+        c.put("flowledger.db.url", "jdbc:h2:file:" + ledgerDir.resolve("ledger").toAbsolutePath() + ";AUTO_SERVER=TRUE");
         c.put("flowledger.kafka.brokers", kafka.bootstrapServers());
         c.put("flowledger.s3.endpoint", s3.endpoint());
         c.put("flowledger.s3.access-key", S3Sandbox.ACCESS_KEY);

@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import routes.app.FlowledgerApp;
+import routes.common.MetadataDb;
 import routes.common.status.StatusEmitter;
 import routes.common.status.StatusEvent;
 import routes.common.status.StatusEvent.State;
@@ -84,7 +85,9 @@ public class StatusDemo implements DemoScenario {
         JsonNode badView = await(http, base, bad, "FAILED");
         out.println("Ask one:   curl " + base + "/api/dataflows/" + bad);
         out.println("Failures:  curl '" + base + "/api/dataflows/" + bad + "/failures?stage=VALIDATE'");
-        out.println("Command:   java -jar target/flowledger.jar status " + bad + "  (against the same metadata DB)");
+        // The exact command, pointed at the demo's own ledger: it works as printed, while the demo runs and after.
+        out.println("Command:   java -Dflowledger.db.url='" + MetadataDb.redactUrl(app.config().get("flowledger.db.url"))
+                + "' -jar target/flowledger.jar status " + bad);
         return okView != null && badView != null;
     }
 

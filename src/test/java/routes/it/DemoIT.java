@@ -23,6 +23,21 @@ class DemoIT {
             String out = jar.output();
             assertThat(exit).as(out).isEqualTo(0);
             assertThat(out).contains("Where to look:").contains("/observe/health").contains("Demo finished: everything did its job.");
+
+            // The command the demo prints works as printed: it finds the demo's dataflow, and creates no ./data.
+            java.util.regex.Matcher hint = java.util.regex.Pattern.compile(
+                    "Command: +java -D(flowledger\\.db\\.url)='([^']+)' -jar target/flowledger\\.jar status (\\S+)").matcher(out);
+            assertThat(hint.find()).as(out).isTrue();
+            Path elsewhere = dir.resolve("elsewhere");
+            java.nio.file.Files.createDirectories(elsewhere);
+            try (JarProcess status = JarProcess.start(elsewhere, Map.of(), List.of("-D" + hint.group(1) + "=" + hint.group(2)),
+                    "status", hint.group(3))) {
+                int code = status.waitFor(120);
+                assertThat(status.output()).contains("dataflow   " + hint.group(3)).contains("state      FAILED");
+                assertThat(code).as("the demo's invoices dataflow FAILED on purpose").isEqualTo(1);
+            }
+            assertThat(elsewhere.resolve("data")).doesNotExist();
+            assertThat(dir.resolve("data")).doesNotExist();
         }
     }
 }
