@@ -47,6 +47,11 @@ public final class FlowledgerApp implements AutoCloseable {
         if (c.getPort("flowledger.http.port") == c.getPort("flowledger.management.port")) {
             throw c.invalid("flowledger.management.port", "must differ from flowledger.http.port");
         }
+        for (String host : List.of("flowledger.http.host", "flowledger.management.host")) {
+            if (!c.get(host).matches("[A-Za-z0-9.:_-]+")) {
+                throw c.invalid(host, "must be an IP address or host name (0.0.0.0 = every interface)");
+            }
+        }
         c.getOneOf("flowledger.log.format", List.of("text", "json"));
         c.getBoolean("flowledger.routes.reload");
         String dir = c.get("flowledger.routes.dir");
