@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import routes.common.ApiAuth;
 import routes.common.DbHealthCheck;
 import routes.common.MetadataDb;
+import routes.common.http.ApiErrors;
 import routes.common.status.StatusEmitter;
 
 /**
@@ -155,6 +156,7 @@ public final class FlowledgerApp implements AutoCloseable {
         statusEmitter = new StatusEmitter();
         registry.accept("statusEmitter", statusEmitter);
         registry.accept("apiAuth", new ApiAuth(config.get("flowledger.api.user"), config.get("flowledger.api.password")));
+        registry.accept("apiErrors", new ApiErrors());
         for (Pipeline p : Pipeline.values()) {
             if (p.isEnabled(config)) {
                 p.module().bind(this, registry);
