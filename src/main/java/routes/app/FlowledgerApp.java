@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import routes.common.ApiAuth;
 import routes.common.DbHealthCheck;
 import routes.common.MetadataDb;
+import routes.common.http.ApiErrors;
 import routes.common.status.StatusEmitter;
 
 /**
@@ -46,6 +47,11 @@ public final class FlowledgerApp implements AutoCloseable {
         c.getPort("flowledger.management.port");
         if (c.getPort("flowledger.http.port") == c.getPort("flowledger.management.port")) {
             throw c.invalid("flowledger.management.port", "must differ from flowledger.http.port");
+        }
+        for (String host : List.of("flowledger.http.host", "flowledger.management.host")) {
+            if (!c.get(host).matches("[A-Za-z0-9.:_-]+")) {
+                throw c.invalid(host, "must be an IP address or host name (0.0.0.0 = every interface)");
+            }
         }
         c.getOneOf("flowledger.log.format", List.of("text", "json"));
         c.getBoolean("flowledger.routes.reload");
@@ -156,6 +162,7 @@ public final class FlowledgerApp implements AutoCloseable {
         statusEmitter = new StatusEmitter();
         registry.accept("statusEmitter", statusEmitter);
         registry.accept("apiAuth", new ApiAuth(config.get("flowledger.api.user"), config.get("flowledger.api.password")));
+        registry.accept("apiErrors", new ApiErrors());
         for (Pipeline p : Pipeline.values()) {
             if (p.isEnabled(config)) {
                 p.module().bind(this, registry);

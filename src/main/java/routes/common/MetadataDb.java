@@ -172,9 +172,19 @@ public final class MetadataDb implements AutoCloseable {
         return url.startsWith("jdbc:postgresql:");
     }
 
-    /** JDBC URLs may carry a password as a parameter; never show it. */
+    /**
+     * JDBC URLs may carry credentials: as parameters ({@code ?user=u&password=p}, H2's {@code ;USER=u;PASSWORD=p},
+     * {@code sslpassword}, ...) or as user info ({@code //user:pw@host}). The URL as shown anywhere (logs,
+     * {@code GET /api/info}) has every one of them replaced by {@code ****}.
+     */
     public static String redactUrl(String url) {
-        return url == null ? "" : url.replaceAll("(?i)(password|pwd)=[^;&]*", "$1=****");
+        if (url == null) {
+            return "";
+        }
+        return url
+                .replaceAll("//[^/?;@\\s]*@", "//****@")
+                .replaceAll("(?i)([?&;:])([a-z0-9_.-]*(?:user|password|passwd|pwd|secret|token|key|credential)[a-z0-9_.-]*)=[^;&]*",
+                        "$1$2=****");
     }
 
     @Override

@@ -22,6 +22,7 @@ import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import routes.common.ClaimOwner;
+import routes.common.http.QueryParams;
 import routes.common.status.StatusEmitter;
 import routes.common.status.StatusEvent;
 
@@ -119,7 +120,7 @@ public class RoketUploads implements CamelContextAware {
     public Map<String, Object> apiStart(Exchange exchange) {
         Map<String, Object> out = new LinkedHashMap<>();
         String date = exchange.getMessage().getHeader("date", String.class);
-        boolean release = "true".equalsIgnoreCase(exchange.getMessage().getHeader("releaseHeld", String.class));
+        boolean release = QueryParams.bool(exchange, "releaseHeld", false);
         try {
             date = parseDate(date);
         } catch (IllegalArgumentException e) {
