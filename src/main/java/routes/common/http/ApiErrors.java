@@ -22,6 +22,10 @@ public class ApiErrors implements Processor {
     @Override
     public void process(Exchange exchange) throws JsonProcessingException {
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        // A bean called from an expression arrives wrapped (RuntimeBeanExpressionException ...): answer the cause.
+        while (caught != null && !(caught instanceof BadRequest) && caught.getCause() != null && caught.getCause() != caught) {
+            caught = caught.getCause();
+        }
         int status = caught instanceof BadRequest b ? b.status() : 400;
         String reason = caught == null || caught.getMessage() == null ? "bad request" : caught.getMessage();
         String method = exchange.getMessage().getHeader(Exchange.HTTP_METHOD, String.class);
