@@ -67,6 +67,12 @@ public final class FlowledgerApp implements AutoCloseable {
         if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
             throw c.invalid("flowledger.db.url", "must be an H2 (jdbc:h2:...) or PostgreSQL (jdbc:postgresql:...) URL");
         }
+        try {
+            MetadataDb.ledgerUrl(url);
+        } catch (IllegalArgumentException e) {
+            // Checked here, before the DB is opened: a URL H2 would misread must not create anything on disk.
+            throw new ConfigException("flowledger.db.url", e.getMessage() + " (from " + c.origin("flowledger.db.url") + ")");
+        }
         c.getInt("flowledger.db.pool-size", 1, 200);
         for (Pipeline p : Pipeline.values()) {
             if (p.isEnabled(c)) {

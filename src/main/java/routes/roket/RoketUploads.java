@@ -1,6 +1,5 @@
 package routes.roket;
 
-import java.lang.management.ManagementFactory;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -22,6 +21,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import routes.common.ClaimOwner;
 import routes.common.http.QueryParams;
 import routes.common.status.StatusEmitter;
 import routes.common.status.StatusEvent;
@@ -59,7 +59,7 @@ public class RoketUploads implements CamelContextAware {
         this.settings = settings;
         this.ledger = ledger;
         this.client = client;
-        this.owner = ManagementFactory.getRuntimeMXBean().getName();
+        this.owner = ClaimOwner.current();
     }
 
     /** The bean of a started application. */
