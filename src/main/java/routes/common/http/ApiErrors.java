@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The one error-to-JSON mapping of the HTTP API: answers a refused request ({@link BadRequest}) with its status
  * and {@code {"error": "..."}}, drops every other header (nothing of the request is echoed back), and logs one
- * INFO line without a stack trace. Bound as {@code apiErrors}; the {@code api-errors} route configuration
+ * INFO line without a stack trace. Bound as {@code apiErrors}; the global route configuration of routes/flowledger.yaml
  * calls it for every route.
  */
 public class ApiErrors implements Processor {
