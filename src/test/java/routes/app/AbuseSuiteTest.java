@@ -69,10 +69,24 @@ class AbuseSuiteTest {
                     .contains("/api/info", "/api/roket/uploads", "/api/dataflows/{correlationId}", "/api/cubic/tables",
                             "/api/replays", "/api/patterns/pipes/{pipe}/reset");
             Map<String, Long> before = SecureService.rowCounts(app);
+            ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log = new ch.qos.logback.core.read.ListAppender<>();
+            log.start();
+            ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                    org.slf4j.Logger.ROOT_LOGGER_NAME);
+            root.addAppender(log);
             Abuse abuse = new Abuse("http://127.0.0.1:" + app.httpPort());
-            for (HttpRoute route : routes) {
-                abuse.attack(route);
+            try {
+                for (HttpRoute route : routes) {
+                    abuse.attack(route);
+                }
+            } finally {
+                root.detachAppender(log);
             }
+            assertThat(log.list).as("bad requests log no stack trace and no error")
+                    .filteredOn(e -> e.getThrowableProxy() != null
+                            || e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.ERROR))
+                    .extracting(e -> e.getLoggerName() + ": " + e.getFormattedMessage())
+                    .isEmpty();
             assertThat(abuse.problems).as(abuse.requests + " requests; the problems found").isEmpty();
             assertThat(abuse.requests).isGreaterThan(routes.size() * 20);
             assertThat(SecureService.rowCounts(app)).as("a refused request changes nothing in the ledger").isEqualTo(before);
