@@ -203,6 +203,9 @@ class AbuseSuiteTest {
                 problems.add(what + " -> " + status + ": a control request without the API login got past authentication");
             }
             String answer = r.headers().map() + r.body();
+            if (answer.contains(GOOD.substring("Basic ".length()))) {
+                problems.add(what + " -> the answer echoes the API credentials");
+            }
             secrets.forEach((key, secret) -> {
                 if (answer.contains(secret)) {
                     problems.add(what + " -> the answer holds " + key);
