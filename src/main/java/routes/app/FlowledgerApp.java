@@ -18,6 +18,7 @@ import routes.common.ApiAuth;
 import routes.common.DbHealthCheck;
 import routes.common.MetadataDb;
 import routes.common.http.ApiErrors;
+import routes.common.http.ResponseHeaders;
 import routes.common.status.StatusEmitter;
 
 /**
@@ -149,6 +150,19 @@ public final class FlowledgerApp implements AutoCloseable {
             @Override
             public void afterConfigure(org.apache.camel.main.BaseMainSupport m) {
                 bound.forEach(bean -> CamelContextAware.trySetCamelContext(bean, m.getCamelContext()));
+                if (!jobMode) {
+                    // Once the HTTP server and every route are up: the API's own 404/405/5xx answers are JSON too.
+                    addStartupListener(m.getCamelContext(), new org.apache.camel.ExtendedStartupListener() {
+                        @Override
+                        public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+                        }
+
+                        @Override
+                        public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
+                            JsonHttpErrors.install(context, httpPort());
+                        }
+                    });
+                }
             }
         });
         if (!jobMode) {
@@ -163,10 +177,19 @@ public final class FlowledgerApp implements AutoCloseable {
         registry.accept("statusEmitter", statusEmitter);
         registry.accept("apiAuth", new ApiAuth(config.get("flowledger.api.user"), config.get("flowledger.api.password")));
         registry.accept("apiErrors", new ApiErrors());
+        registry.accept("apiResponseHeaders", new ResponseHeaders());
         for (Pipeline p : Pipeline.values()) {
             if (p.isEnabled(config)) {
                 p.module().bind(this, registry);
             }
+        }
+    }
+
+    private static void addStartupListener(CamelContext camel, org.apache.camel.StartupListener listener) {
+        try {
+            camel.addStartupListener(listener);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot register a start-up listener", e);
         }
     }
 

@@ -372,7 +372,7 @@ public class Datasets {
     public Map<String, Object> runNow(String pipe, Exchange exchange) throws Exception {
         org.apache.camel.Route route = exchange.getContext().getRoute(pipe);
         // Only a pipe (a route made from a pattern template) may be run through the API, never any other route.
-        if (route == null || route.getProperties().get(org.apache.camel.Route.TEMPLATE_PROPERTY) == null) {
+        if (route == null || !route.isCreatedByRouteTemplate()) {
             throw BadRequest.notFound("no pipe '" + pipe + "'");
         }
         return runPipe(pipe, exchange.getContext());

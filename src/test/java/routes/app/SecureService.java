@@ -38,7 +38,8 @@ final class SecureService {
     static final String SLACK_WEBHOOK = "http://127.0.0.1:9/slack-hook-J6d3-secret";
     static final String PIPE = "abuse-things-in";
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     private SecureService() {
     }
@@ -70,8 +71,9 @@ final class SecureService {
                       - {name: period, value: "3600000"}
                       - {name: delay, value: "3600000"}
                 """.formatted(PIPE, PIPE));
-        for (String bucket : List.of("abuse-incoming", "abuse-springboard", "abuse-archive", "abuse-error")) {
-            S3Server.client().createBucket(b -> b.bucket(bucket));
+        String run = Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+        for (String bucket : List.of("incoming", "springboard", "archive", "error")) {
+            S3Server.client().createBucket(b -> b.bucket("abuse-" + bucket + "-" + run));
         }
         Map<String, String> m = new LinkedHashMap<>();
         m.put("flowledger.db.url", routes.testkit.TestDatabase.H2.newUrl());
@@ -93,11 +95,11 @@ final class SecureService {
         m.put("flowledger.s3.endpoint", S3Server.endpoint());
         m.put("flowledger.s3.access-key", S3Server.accessKey());
         m.put("flowledger.s3.secret-key", S3Server.secretKey());
-        m.put("flowledger.cubic.incoming-bucket", "abuse-incoming");
-        m.put("flowledger.cubic.springboard-bucket", "abuse-springboard");
-        m.put("flowledger.cubic.archive-bucket", "abuse-archive");
-        m.put("flowledger.cubic.error-bucket", "abuse-error");
-        m.put("flowledger.cubic.tables", "abuse_table=abuse/table/");
+        m.put("flowledger.cubic.incoming-bucket", "abuse-incoming-" + run);
+        m.put("flowledger.cubic.springboard-bucket", "abuse-springboard-" + run);
+        m.put("flowledger.cubic.archive-bucket", "abuse-archive-" + run);
+        m.put("flowledger.cubic.error-bucket", "abuse-error-" + run);
+        m.put("flowledger.cubic.tables", "cubic__abuse__things=cubic/abuse/things/");
         m.put("flowledger.cubic.poll-interval", "PT1H");
         m.put("flowledger.cubic.dmap.url", "http://127.0.0.1:9/dmap");
         m.put("flowledger.cubic.dmap.api-key", DMAP_KEY);
@@ -137,6 +139,16 @@ final class SecureService {
     }
 
     static HttpResponse<String> send(String method, String url, String body, String authorization) throws Exception {
+        return send(HTTP, method, url, body, authorization);
+    }
+
+    /** On a connection of its own (for a request the server answers by closing the connection, such as a 414). */
+    static HttpResponse<String> sendAlone(String method, String url, String body, String authorization) throws Exception {
+        return send(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(), method, url, body, authorization);
+    }
+
+    private static HttpResponse<String> send(HttpClient http, String method, String url, String body, String authorization)
+            throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20));
         if (authorization != null) {
             b.header("Authorization", authorization);
@@ -145,6 +157,6 @@ final class SecureService {
             b.header("Content-Type", "application/json");
         }
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The one error-to-JSON mapping of the HTTP API: answers a refused request ({@link BadRequest}) with its status
  * and {@code {"error": "..."}}, drops every other header (nothing of the request is echoed back), and logs one
- * INFO line without a stack trace. Bound as {@code apiErrors}; the {@code api-errors} route configuration
+ * INFO line without a stack trace. Bound as {@code apiErrors}; the global route configuration of routes/flowledger.yaml
  * calls it for every route.
  */
 public class ApiErrors implements Processor {
@@ -22,6 +22,10 @@ public class ApiErrors implements Processor {
     @Override
     public void process(Exchange exchange) throws JsonProcessingException {
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        // A bean called from an expression arrives wrapped (RuntimeBeanExpressionException ...): answer the cause.
+        while (caught != null && !(caught instanceof BadRequest) && caught.getCause() != null && caught.getCause() != caught) {
+            caught = caught.getCause();
+        }
         int status = caught instanceof BadRequest b ? b.status() : 400;
         String reason = caught == null || caught.getMessage() == null ? "bad request" : caught.getMessage();
         String method = exchange.getMessage().getHeader(Exchange.HTTP_METHOD, String.class);

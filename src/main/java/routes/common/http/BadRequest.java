@@ -2,7 +2,7 @@ package routes.common.http;
 
 /**
  * A request the API refuses because of what the caller sent (400), or because what it names does not exist
- * (404). Thrown from any API bean or step; the {@code api-errors} route configuration (routes/flowledger.yaml)
+ * (404). Thrown from any API bean or step; the global route configuration (routes/flowledger.yaml)
  * turns it into that status with a JSON body {@code {"error": "..."}} for every route, and logs one line. It
  * carries no stack trace: a bad request is the caller's mistake, not the service's.
  */
