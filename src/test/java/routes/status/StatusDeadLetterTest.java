@@ -100,7 +100,6 @@ class StatusDeadLetterTest {
             assertThat(management(app, "/observe/health").statusCode()).isEqualTo(503);
             Thread.sleep(1500); // replays keep failing meanwhile: nothing is dropped
             assertThat(pending(app)).isEqualTo(4);
-            assertThat(StatusApiTest.get(app, "/api/dataflows/dl-flow", 200).path("state").asText()).isEqualTo("RUNNING");
 
             sql(app, "ALTER TABLE status_away RENAME TO status"); // the store works again
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
@@ -108,8 +107,6 @@ class StatusDeadLetterTest {
                             .isEqualTo("SUCCEEDED"));
             assertThat(StatusApiTest.get(app, "/api/dataflows/dl-flow", 200).path("recordsDone").asLong()).isEqualTo(300);
             assertThat(pending(app)).isZero();
-            // the next event delivered shows delivery works again
-            e.emit(StatusEvent.status("dl-flow-2", "UPLOAD", State.IN_PROGRESS, null));
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(statusHealth(app)).isEqualTo("UP"));
         }
     }

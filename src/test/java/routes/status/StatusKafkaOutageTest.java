@@ -19,7 +19,6 @@ import routes.common.status.StatusEvent.State;
 import routes.sandbox.KafkaSandbox;
 import routes.sandbox.Ports;
 import routes.testkit.TestApp;
-import routes.testkit.TestDatabase;
 
 /**
  * Quiet when healthy, loud when not: with the status pipeline on and no broker, one log line says Kafka is lost
@@ -32,9 +31,13 @@ class StatusKafkaOutageTest {
     void no_broker_gives_one_line_when_lost_one_when_back_and_health_down_in_between() throws Exception {
         int port = Ports.free();
         String topic = "status-" + UUID.randomUUID();
-        Map<String, String> settings = new java.util.HashMap<>(StatusTransportTest.kafkaSettings(TestDatabase.H2, topic));
-        settings.put("flowledger.kafka.brokers", "127.0.0.1:" + port);
-        settings.put("flowledger.status.check-interval", "500");
+        Map<String, String> settings = Map.of("flowledger.status.enabled", "true",
+                "flowledger.status.transport", "kafka",
+                "flowledger.kafka.brokers", "127.0.0.1:" + port,
+                "flowledger.status.topic", topic,
+                "flowledger.status.dead-letter-topic", topic + ".dlt",
+                "flowledger.status.consumer-group", "g-" + topic,
+                "flowledger.status.check-interval", "500");
         ListAppender<ILoggingEvent> log = new ListAppender<>();
         log.start();
         Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);

@@ -189,6 +189,9 @@ public class StatusEmitter implements CamelContextAware {
         }
         if (total > 0) {
             LOG.info("Replayed {} kept status event(s) into the status store", total);
+            if (!"kafka".equals(transport())) {
+                delivered(); // the store works again: so does the direct transport
+            }
         }
         return total;
     }
@@ -213,8 +216,12 @@ public class StatusEmitter implements CamelContextAware {
     /** Route {@code status-kafka-watch}: is the status topic's broker reachable? Logs only when that changes. */
     public void checkKafka() {
         StatusKafkaWatch w = kafkaWatch();
+        boolean wasDown = Boolean.FALSE.equals(w.reachable());
         if (w.check()) {
             kafkaFailedAt = 0;
+            if (wasDown) {
+                delivered(); // the broker is back: so is the kafka transport
+            }
         }
     }
 
