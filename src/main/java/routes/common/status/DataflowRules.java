@@ -78,13 +78,6 @@ public final class DataflowRules {
                 .thenComparing(Stage::name)).orElse(null);
     }
 
-    /** As {@link #evaluate(List, long, Instant, long)} for a dataflow with no run-level FAILED on record. */
-    public static Verdict evaluate(List<Stage> stages, long recordsFailed) {
-        Instant runFailed = stages.stream().filter(s -> "FAILED".equals(s.runStatus())).map(Stage::runTs)
-                .max(Comparator.naturalOrder()).orElse(null);
-        return evaluate(stages, recordsFailed, runFailed, 0);
-    }
-
     /** The latest run-level terminal verdict of any stage (by event time), or null when none is known. */
     public static Stage latestVerdict(List<Stage> stages) {
         return stages.stream().filter(s -> isTerminal(s.runStatus()))
