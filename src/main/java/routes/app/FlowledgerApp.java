@@ -175,6 +175,7 @@ public final class FlowledgerApp implements AutoCloseable {
         registry.accept("flowledgerInfo", new Info(config, db.url()));
         statusEmitter = new StatusEmitter();
         registry.accept("statusEmitter", statusEmitter);
+        registry.accept("statusHealthCheck", new routes.common.status.StatusHealthCheck(statusEmitter));
         registry.accept("apiAuth", new ApiAuth(config.get("flowledger.api.user"), config.get("flowledger.api.password")));
         registry.accept("apiErrors", new ApiErrors());
         registry.accept("apiResponseHeaders", new ResponseHeaders());

@@ -32,8 +32,12 @@ public final class KafkaSandbox implements AutoCloseable {
     }
 
     public static KafkaSandbox start() throws Exception {
+        return start(Ports.free());
+    }
+
+    /** A broker on a given loopback port (tests that make a broker appear where a client already looks for one). */
+    public static KafkaSandbox start(int port) throws Exception {
         Path dir = Files.createTempDirectory("flowledger-kafka-");
-        int port = Ports.free();
         int controllerPort = Ports.free();
         KafkaSandbox k = new KafkaSandbox(dir, port);
         k.doStart(controllerPort);

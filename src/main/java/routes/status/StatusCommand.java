@@ -71,8 +71,9 @@ public class StatusCommand implements Callable<Integer> {
     public static String render(Map<String, Object> v) {
         StringBuilder b = new StringBuilder();
         b.append(String.format("dataflow   %s%n", v.get("correlationId")));
-        b.append(String.format("state      %s%s%s%n", v.get("state"),
+        b.append(String.format("state      %s%s%s%s%n", v.get("state"),
                 Boolean.TRUE.equals(v.get("finished")) ? " (finished)" : " (not finished)",
+                Boolean.TRUE.equals(v.get("retried")) ? ", after a retry (the earlier failure is listed below)" : "",
                 Boolean.TRUE.equals(v.get("stale")) ? ", STALE: silent for longer than flowledger.status.stale-after" : ""));
         b.append(String.format("stage      %s%n", v.get("stage")));
         Object rc = v.get("recordCount");
@@ -97,8 +98,10 @@ public class StatusCommand implements Callable<Integer> {
         List<Map<String, Object>> items = (List<Map<String, Object>>) f.get("items");
         b.append(items.isEmpty() ? "failures   none\n" : "failures (oldest first):\n");
         for (Map<String, Object> i : items) {
-            b.append(String.format("  %s  %s  record %s  code %s  %s%n", i.get("timestamp"), i.get("stage"),
+            Object n = i.get("recordCount");
+            b.append(String.format("  %s  %s  record %s%s  code %s  %s%n", i.get("timestamp"), i.get("stage"),
                     i.get("recordId") == null ? "(whole stage)" : i.get("recordId"),
+                    n instanceof Number k && k.longValue() != 1 ? " (" + k + " records)" : "",
                     i.get("errorCode") == null ? "-" : i.get("errorCode"), i.get("message")));
         }
         if (f.get("nextCursor") != null) {

@@ -31,6 +31,7 @@ public class StatusModule implements PipelineModule {
         }
         config.getInt("flowledger.status.batch-size", 1, 50_000);
         config.getInt("flowledger.status.queue-size", 1, 10_000_000);
+        config.getInt("flowledger.status.check-interval", 100, 3_600_000);
         config.getInt("flowledger.status.retention-days", 1, 36_500);
         Duration stale = config.getDuration("flowledger.status.stale-after");
         if (stale.isNegative() || stale.isZero()) {

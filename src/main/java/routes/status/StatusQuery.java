@@ -196,7 +196,7 @@ public class StatusQuery {
     private Map<String, Object> failures(Connection c, String correlationId, String stage, int n, String cursor)
             throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT event_id, record_id, record_id_version, stage, message, "
-                + "error_code, event_ts FROM status WHERE correlation_id = ? AND status = 'FAILED'");
+                + "error_code, event_ts, record_count FROM status WHERE correlation_id = ? AND status = 'FAILED'");
         List<Object> args = new ArrayList<>();
         args.add(correlationId);
         if (stage != null && !stage.isBlank()) {
@@ -229,6 +229,10 @@ public class StatusQuery {
                     m.put("errorCode", rs.wasNull() ? null : code);
                     String t = iso(ts(rs, 7));
                     m.put("timestamp", t);
+                    long rc = rs.getLong(8);
+                    boolean one = rs.wasNull();
+                    // records this failure covers (a refused batch counts its rows); run-level failures: none
+                    m.put("recordCount", m.get("recordId") == null ? null : one ? 1L : rc);
                     items.add(m);
                     keys.add(new String[] {t, rs.getString(1)});
                 }
@@ -247,7 +251,7 @@ public class StatusQuery {
 
     private static final String FLOW_COLUMNS = "SELECT correlation_id, state, finished, stage, record_count, "
             + "records_done, records_failed, last_failure_stage, last_failure_message, last_failure_code, first_ts, "
-            + "last_ts FROM status_dataflow";
+            + "last_ts, run_failed_ts FROM status_dataflow";
 
     private Map<String, Object> flowRow(ResultSet rs) throws SQLException {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -263,6 +267,7 @@ public class StatusQuery {
         Long recordCount = rs.wasNull() ? null : rc;
         long done = rs.getLong(6);
         m.put("recordCount", recordCount);
+        m.put("recordsTotal", recordCount);
         m.put("recordsDone", done);
         m.put("recordsFailed", rs.getLong(7));
         Double progress = null;
@@ -281,8 +286,12 @@ public class StatusQuery {
             lastFailure.put("errorCode", rs.wasNull() ? null : code);
         }
         m.put("lastFailure", lastFailure);
-        m.put("firstTimestamp", iso(ts(rs, 11)));
+        Instant first = ts(rs, 11);
+        m.put("firstTimestamp", iso(first));
         m.put("lastTimestamp", iso(last));
+        m.put("durationMs", first == null || last == null ? null : Duration.between(first, last).toMillis());
+        // SUCCEEDED after an earlier run-level FAILED (a retried load): the failure stays listed.
+        m.put("retried", "SUCCEEDED".equals(state) && ts(rs, 13) != null);
         return m;
     }
 

@@ -9,8 +9,13 @@ import java.util.Set;
  * When a dataflow is finished and how it ended, from its stages' run-level statuses and its failed records.
  * <ul>
  * <li>The current stage is the one begun last (latest first event timestamp).</li>
- * <li>FAILED: a stage reported run-level FAILED, or records failed and the current stage has ended.</li>
- * <li>SUCCEEDED: the current stage reported run-level SUCCESS (or SKIPPED) and no record failed.</li>
+ * <li>A retry that succeeded: the latest run-level verdict of all stages is SUCCESS (or SKIPPED) and it came after
+ * the latest run-level FAILED (a cubic load that errored, was retried and archived). The failure it answered and
+ * the records failed up to it no longer decide the state (they stay listed); records failing after it still do.
+ * A run whose own last word is FAILED (a roket run with refused records) is not a retry: it stays FAILED.</li>
+ * <li>FAILED: a run-level FAILED not answered by such a retry, or records failed (since the retry, if one) and the
+ * current stage has ended.</li>
+ * <li>SUCCEEDED: the current stage reported run-level SUCCESS (or SKIPPED) and no record failed (since the retry).</li>
  * <li>RUNNING: otherwise.</li>
  * </ul>
  * A stage's run-level status is its latest terminal one (SUCCESS, FAILED, SKIPPED) by event time, whatever
@@ -73,13 +78,30 @@ public final class DataflowRules {
                 .thenComparing(Stage::name)).orElse(null);
     }
 
-    public static Verdict evaluate(List<Stage> stages, long recordsFailed) {
+    /** The latest run-level terminal verdict of any stage (by event time), or null when none is known. */
+    public static Stage latestVerdict(List<Stage> stages) {
+        return stages.stream().filter(s -> isTerminal(s.runStatus()))
+                .max(Comparator.comparing(Stage::runTs).thenComparing(s -> "FAILED".equals(s.runStatus()) ? 1 : 0))
+                .orElse(null);
+    }
+
+    /**
+     * @param runFailedTs latest run-level FAILED ever received for the dataflow (null: none)
+     * @param recordsFailedSince records failed after {@code runFailedTs}
+     */
+    public static Verdict evaluate(List<Stage> stages, long recordsFailed, Instant runFailedTs, long recordsFailedSince) {
         Stage current = current(stages);
         if (current == null) {
             return new Verdict(State.RUNNING, null);
         }
-        if (stages.stream().anyMatch(s -> "FAILED".equals(s.runStatus()))) {
-            return new Verdict(State.FAILED, current.name());
+        if (runFailedTs != null) {
+            Stage latest = latestVerdict(stages);
+            boolean retried = latest != null && !"FAILED".equals(latest.runStatus())
+                    && latest.runTs().isAfter(runFailedTs);
+            if (!retried) {
+                return new Verdict(State.FAILED, current.name());
+            }
+            recordsFailed = recordsFailedSince;
         }
         if (recordsFailed > 0 && isTerminal(current.runStatus())) {
             return new Verdict(State.FAILED, current.name());

@@ -27,7 +27,7 @@ public final class StatusCodec {
     private static final Set<String> DETAILS_FIELDS = Set.of("eventId", "correlationId", "dataSetId",
             "dataSetVersionId", "dataSetType", "recordCount", "timestamp");
     private static final Set<String> STATUS_FIELDS = Set.of("eventId", "correlationId", "recordId", "recordIdVersion",
-            "stage", "status", "message", "errorCode", "timestamp");
+            "stage", "status", "message", "errorCode", "recordCount", "timestamp");
 
     public static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new JavaTimeModule())
@@ -104,14 +104,7 @@ public final class StatusCodec {
             if (type != null && !TYPES.contains(type)) {
                 throw new Malformed("dataSetType must be FILE, TABLE or STREAM, was '" + type + "'");
             }
-            JsonNode rc = p.get("recordCount");
-            Long recordCount = null;
-            if (rc != null && !rc.isNull()) {
-                if (!rc.canConvertToLong() || !rc.isIntegralNumber() || rc.asLong() < 0) {
-                    throw new Malformed("recordCount must be a whole number >= 0");
-                }
-                recordCount = rc.asLong();
-            }
+            Long recordCount = recordCount(p);
             String versionId = id(p, "dataSetVersionId", MAX_SHORT, false);
             props = new StatusEvent.Props(eventId, correlationId, id(p, "dataSetId", MAX_ID, true),
                     versionId == null ? "" : versionId, type, recordCount, null, null, null, null, null, null, ts);
@@ -128,7 +121,7 @@ public final class StatusCodec {
                 }
                 errorCode = ec.asInt();
             }
-            props = new StatusEvent.Props(eventId, correlationId, null, null, null, null,
+            props = new StatusEvent.Props(eventId, correlationId, null, null, null, recordCount(p),
                     id(p, "recordId", MAX_ID, false), id(p, "recordIdVersion", MAX_SHORT, false),
                     id(p, "stage", MAX_SHORT, true), status, message(p.get("message")), errorCode, ts);
         }
@@ -162,6 +155,17 @@ public final class StatusCodec {
             throw new Malformed(field + " is longer than " + max + " characters");
         }
         return s;
+    }
+
+    private static Long recordCount(JsonNode p) throws Malformed {
+        JsonNode rc = p.get("recordCount");
+        if (rc == null || rc.isNull()) {
+            return null;
+        }
+        if (!rc.canConvertToLong() || !rc.isIntegralNumber() || rc.asLong() < 0) {
+            throw new Malformed("recordCount must be a whole number >= 0");
+        }
+        return rc.asLong();
     }
 
     private static String message(JsonNode n) throws Malformed {

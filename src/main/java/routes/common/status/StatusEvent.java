@@ -9,6 +9,9 @@ import java.util.UUID;
  * dataflow carries) or {@code status} (how a stage is doing, for one record or, without recordId, for the
  * whole stage). Every event carries a unique {@code eventId} so a redelivered event is never counted twice.
  * Pipelines emit them through {@code direct:status-emit} (see {@link StatusEmitter}), never as hand-built JSON.
+ * <p>
+ * A record-level status may carry {@code recordCount}: how many records it covers (a batch of 100 rows, a replay
+ * day of 80,000 lines); absent means 1. The status store counts records done and failed from it.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StatusEvent(String kind, Props properties) {
@@ -56,6 +59,34 @@ public record StatusEvent(String kind, Props properties) {
                                            State state, String message, Integer errorCode) {
         return new StatusEvent(STATUS, new Props(newId(), correlationId, null, null, null, null, recordId,
                 recordIdVersion, stage, state.name(), message, errorCode, Instant.now()));
+    }
+
+    /**
+     * A record-level status that covers {@code recordCount} records (a batch, a file, a day): the store counts that
+     * many records done or failed. {@code recordId} names the unit (e.g. {@code batch/17}).
+     */
+    public static StatusEvent recordsStatus(String correlationId, String recordId, String recordIdVersion, String stage,
+                                            State state, String message, Integer errorCode, long recordCount) {
+        return recordStatus(correlationId, recordId, recordIdVersion, stage, state, message, errorCode)
+                .withRecordCount(recordCount);
+    }
+
+    /** The same event covering {@code n} records (status events only; dataSetDetails carry their own count). */
+    public StatusEvent withRecordCount(long n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("recordCount must be >= 0, was " + n);
+        }
+        Props p = properties;
+        return new StatusEvent(kind, new Props(p.eventId(), p.correlationId(), p.dataSetId(), p.dataSetVersionId(),
+                p.dataSetType(), n, p.recordId(), p.recordIdVersion(), p.stage(), p.status(), p.message(),
+                p.errorCode(), p.timestamp()));
+    }
+
+    /** How many records a record-level status covers: its recordCount, 1 when absent. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public long records() {
+        Long n = properties.recordCount();
+        return n == null ? 1 : n;
     }
 
     @com.fasterxml.jackson.annotation.JsonIgnore

@@ -50,6 +50,9 @@ public final class StatusStore {
         final String id;
         Long recordCount;
         long recordsFailed;
+        Instant runFailedTs;
+        long recordsFailedSince;
+        boolean recountSince;
         Instant firstTs;
         Instant lastTs;
         String failStage;
@@ -111,7 +114,8 @@ public final class StatusStore {
         Map<String, Flow> flows = new TreeMap<>();
         for (List<String> chunk : chunks(ids)) {
             String sql = "SELECT correlation_id, record_count, records_failed, first_ts, last_ts, last_failure_stage, "
-                    + "last_failure_message, last_failure_code FROM status_dataflow WHERE correlation_id IN ("
+                    + "last_failure_message, last_failure_code, run_failed_ts, records_failed_since "
+                    + "FROM status_dataflow WHERE correlation_id IN ("
                     + marks(chunk.size()) + ") ORDER BY correlation_id FOR UPDATE";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 bind(ps, chunk);
@@ -127,6 +131,8 @@ public final class StatusStore {
                         f.failMessage = rs.getString(7);
                         int code = rs.getInt(8);
                         f.failCode = rs.wasNull() ? null : code;
+                        f.runFailedTs = instant(rs, 9);
+                        f.recordsFailedSince = rs.getLong(10);
                         flows.put(f.id, f);
                     }
                 }
@@ -147,8 +153,8 @@ public final class StatusStore {
             fresh.addAll(insertStatusesPostgres(c, statuses, now));
         } else if (!statuses.isEmpty()) {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO status (event_id, correlation_id, record_id, "
-                    + "record_id_version, stage, status, message, error_code, event_ts, received_at) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+                    + "record_id_version, stage, status, message, error_code, event_ts, received_at, record_count) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
                 for (StatusEvent e : statuses) {
                     StatusEvent.Props p = e.properties();
                     ps.setString(1, p.eventId());
@@ -161,6 +167,7 @@ public final class StatusStore {
                     ps.setObject(8, p.errorCode(), java.sql.Types.INTEGER);
                     ps.setObject(9, odt(p.timestamp()));
                     ps.setObject(10, odt(now));
+                    ps.setObject(11, p.recordCount(), java.sql.Types.BIGINT);
                     ps.addBatch();
                 }
                 int[] counts = ps.executeBatch();
@@ -217,7 +224,7 @@ public final class StatusStore {
     private static List<StatusEvent> insertStatusesPostgres(Connection c, List<StatusEvent> statuses, Instant now)
             throws SQLException {
         int n = statuses.size();
-        String[][] cols = new String[10][n];
+        String[][] cols = new String[11][n];
         String received = now.toString();
         Map<String, StatusEvent> byId = new HashMap<>();
         for (int i = 0; i < n; i++) {
@@ -232,14 +239,15 @@ public final class StatusStore {
             cols[7][i] = p.errorCode() == null ? null : p.errorCode().toString();
             cols[8][i] = p.timestamp().toString();
             cols[9][i] = received;
+            cols[10][i] = p.recordCount() == null ? null : p.recordCount().toString();
             byId.put(p.eventId(), statuses.get(i));
         }
         List<StatusEvent> fresh = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO status (event_id, correlation_id, record_id, "
-                + "record_id_version, stage, status, message, error_code, event_ts, received_at) "
-                + "SELECT e, cid, r, rv, st, s, m, ec::int, ts::timestamptz, rt::timestamptz "
+                + "record_id_version, stage, status, message, error_code, event_ts, received_at, record_count) "
+                + "SELECT e, cid, r, rv, st, s, m, ec::int, ts::timestamptz, rt::timestamptz, rc::bigint "
                 + "FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], "
-                + "?::text[], ?::text[]) AS u(e, cid, r, rv, st, s, m, ec, ts, rt) "
+                + "?::text[], ?::text[], ?::text[]) AS u(e, cid, r, rv, st, s, m, ec, ts, rt, rc) "
                 + "ON CONFLICT DO NOTHING RETURNING event_id")) {
             for (int i = 0; i < cols.length; i++) {
                 ps.setArray(i + 1, c.createArrayOf("text", cols[i]));
@@ -308,11 +316,19 @@ public final class StatusStore {
         f.changedStages.put(p.stage(), merged);
         boolean failed = "FAILED".equals(p.status());
         if (p.recordId() != null) {
-            f.deltas.computeIfAbsent(p.stage(), k -> new TreeMap<>()).merge(p.status(), 1L, Long::sum);
-            f.counters.computeIfAbsent(p.stage(), k -> new TreeMap<>()).merge(p.status(), 1L, Long::sum);
+            long n = e.records(); // a batch-level event counts its records
+            f.deltas.computeIfAbsent(p.stage(), k -> new TreeMap<>()).merge(p.status(), n, Long::sum);
+            f.counters.computeIfAbsent(p.stage(), k -> new TreeMap<>()).merge(p.status(), n, Long::sum);
             if (failed) {
-                f.recordsFailed++;
+                f.recordsFailed += n;
+                if (f.runFailedTs == null || p.timestamp().isAfter(f.runFailedTs)) {
+                    f.recordsFailedSince += n;
+                }
             }
+        } else if (failed && (f.runFailedTs == null || p.timestamp().isAfter(f.runFailedTs))) {
+            // A newer run-level failure: only records failing after it can fail a retry that follows it.
+            f.runFailedTs = p.timestamp();
+            f.recountSince = true;
         }
         if (failed && (f.failTs == null || !p.timestamp().isBefore(f.failTs))) {
             f.failTs = p.timestamp();
@@ -334,8 +350,8 @@ public final class StatusStore {
                 + "status) VALUES (?, ?, ?, ?)");
              PreparedStatement updFlow = c.prepareStatement("UPDATE status_dataflow SET state = ?, finished = ?, "
                 + "stage = ?, record_count = ?, records_done = ?, records_failed = ?, last_failure_stage = ?, "
-                + "last_failure_message = ?, last_failure_code = ?, first_ts = ?, last_ts = ?, updated_at = ? "
-                + "WHERE correlation_id = ?")) {
+                + "last_failure_message = ?, last_failure_code = ?, first_ts = ?, last_ts = ?, updated_at = ?, "
+                + "run_failed_ts = ?, records_failed_since = ? WHERE correlation_id = ?")) {
             List<Object[]> counterRows = new ArrayList<>();
             for (Flow f : flows.values()) {
                 for (DataflowRules.Stage s : f.changedStages.values()) {
@@ -371,8 +387,12 @@ public final class StatusStore {
                 if (f.changedStages.isEmpty() && f.deltas.isEmpty() && !f.detailsChanged) {
                     continue;
                 }
+                if (f.recountSince) {
+                    f.recordsFailedSince = recordsFailedAfter(c, f.id, f.runFailedTs);
+                }
                 List<DataflowRules.Stage> stages = new ArrayList<>(f.stages.values());
-                DataflowRules.Verdict v = DataflowRules.evaluate(stages, f.recordsFailed);
+                DataflowRules.Verdict v = DataflowRules.evaluate(stages, f.recordsFailed, f.runFailedTs,
+                        f.recordsFailedSince);
                 long done = 0;
                 if (v.stage() != null) {
                     Map<String, Long> cur = f.counters.getOrDefault(v.stage(), Map.of());
@@ -384,10 +404,23 @@ public final class StatusStore {
                 }
                 String failMessage = f.failMessage;
                 set(updFlow, new Object[] {v.state().name(), v.finished(), v.stage(), f.recordCount, done,
-                    f.recordsFailed, f.failStage, failMessage, f.failCode, odt(f.firstTs), odt(f.lastTs), odt(now), f.id})
+                    f.recordsFailed, f.failStage, failMessage, f.failCode, odt(f.firstTs), odt(f.lastTs), odt(now),
+                    odt(f.runFailedTs), f.recordsFailedSince, f.id})
                         .addBatch();
             }
             updFlow.executeBatch();
+        }
+    }
+
+    /** Records that failed after {@code ts} (raw rows, this batch's included: they are inserted first). */
+    private static long recordsFailedAfter(Connection c, String correlationId, Instant ts) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT SUM(COALESCE(record_count, 1)) FROM status "
+                + "WHERE correlation_id = ? AND status = 'FAILED' AND record_id IS NOT NULL AND event_ts > ?")) {
+            ps.setString(1, correlationId);
+            ps.setObject(2, odt(ts));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
         }
     }
 
