@@ -39,8 +39,16 @@ public class RoketLedger {
         this.ds = ds;
     }
 
-    public static String processorName(String date) {
-        return PROCESSOR_PREFIX + date;
+    /**
+     * The idempotent repository's processorName of a ledger key: {@code roket-upload/<date>} for an upload's date,
+     * the dataset itself for a Kamelet-fed dataset (which may not look like a date).
+     */
+    public static String processorName(String key) {
+        return isDate(key) ? PROCESSOR_PREFIX + key : key;
+    }
+
+    static boolean isDate(String key) {
+        return key.length() == 10 && key.matches("\\d{4}-\\d{2}-\\d{2}");
     }
 
     // ------------------------------------------------------------------ one run per date
