@@ -96,8 +96,8 @@ public class RoketDelivery {
                 case REJECTED, STOP -> rejected(run, b, attempts, status, response, a == Answer.STOP);
                 case UNCERTAIN -> {
                     ledger.uncertain(b, attempts, response);
-                    run.uncertain.add(b.size());
                     if (exchange.getProperty(RESEND) == null) {
+                        run.uncertain.add(b.size()); // sent again and uncertain again: still the same records
                         run.uncertainInRun.add(b);
                     }
                     report.batch(run, b, StatusEvent.State.FAILED, "uncertain: " + response

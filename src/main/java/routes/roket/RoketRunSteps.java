@@ -133,7 +133,7 @@ public class RoketRunSteps {
 
     /** The run could not go on (empty source, source or ledger failure). */
     public void fail(RoketRun run, Exception e) {
-        String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+        String msg = reason(e);
         LOG.error("roket-upload {} failed: {}", run.date, msg.lines().findFirst().orElse(msg));
         run.abort(msg);
     }
@@ -178,6 +178,21 @@ public class RoketRunSteps {
         report.count(summary);
         run.done.complete(summary);
         return summary;
+    }
+
+    /** The most telling message of a failure: the source's connection failure, however deep it is wrapped. */
+    static String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().startsWith("cannot connect to the source")) {
+                return t.getMessage();
+            }
+        }
+        Throwable t = e;
+        while (t instanceof org.springframework.dao.DataAccessException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        String msg = t.getMessage() == null ? t.toString() : t.getMessage();
+        return t instanceof java.sql.SQLException ? "the source query failed: " + RoketSourceDb.firstLine(msg) : msg;
     }
 
     private String emptySource(RoketRun run) {

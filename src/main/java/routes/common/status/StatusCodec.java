@@ -27,7 +27,7 @@ public final class StatusCodec {
     private static final Set<String> DETAILS_FIELDS = Set.of("eventId", "correlationId", "dataSetId",
             "dataSetVersionId", "dataSetType", "recordCount", "timestamp");
     private static final Set<String> STATUS_FIELDS = Set.of("eventId", "correlationId", "recordId", "recordIdVersion",
-            "stage", "status", "message", "errorCode", "timestamp");
+            "stage", "status", "message", "errorCode", "timestamp", "recordCount");
 
     public static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new JavaTimeModule())
@@ -128,7 +128,16 @@ public final class StatusCodec {
                 }
                 errorCode = ec.asInt();
             }
-            props = new StatusEvent.Props(eventId, correlationId, null, null, null, null,
+            // A status event may say how many records it covers (a batch's outcome); 1 when absent.
+            JsonNode rc = p.get("recordCount");
+            Long recordCount = null;
+            if (rc != null && !rc.isNull()) {
+                if (!rc.canConvertToLong() || !rc.isIntegralNumber() || rc.asLong() < 0) {
+                    throw new Malformed("recordCount must be a whole number >= 0");
+                }
+                recordCount = rc.asLong();
+            }
+            props = new StatusEvent.Props(eventId, correlationId, null, null, null, recordCount,
                     id(p, "recordId", MAX_ID, false), id(p, "recordIdVersion", MAX_SHORT, false),
                     id(p, "stage", MAX_SHORT, true), status, message(p.get("message")), errorCode, ts);
         }
