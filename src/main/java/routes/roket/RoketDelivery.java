@@ -21,10 +21,10 @@ public class RoketDelivery {
     static final String RESEND = "roketResend";
 
     private final RoketSettings settings;
-    private final RoketLedger ledger;
+    private final RoketBatchLedger ledger;
     private final RoketReport report;
 
-    public RoketDelivery(RoketSettings settings, RoketLedger ledger, RoketReport report) {
+    public RoketDelivery(RoketSettings settings, RoketBatchLedger ledger, RoketReport report) {
         this.settings = settings;
         this.ledger = ledger;
         this.report = report;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
+import org.apache.camel.Predicate;
 
 /**
  * The two steps of the sink between a record and a batch. {@link #isNew} is the ledger filter: a record passes
@@ -12,11 +13,17 @@ import org.apache.camel.Exchange;
  * delivered only when Roket said so ({@link RoketLedger#delivered}). {@link #aggregate} collects the records that
  * passed into a batch; the aggregator's completion size is the batch size.
  */
-public class RoketGuard implements AggregationStrategy {
+public class RoketGuard implements AggregationStrategy, Predicate {
 
     static final String RUN = "roketRun";
     private static final String ROWS = "roketRows";
     static final String END_SEEN = "roketEnd";
+
+    /** The route's filter ({@code ref: roketGuard}): a plain predicate, no bean-method lookup per record. */
+    @Override
+    public boolean matches(Exchange exchange) {
+        return isNew(exchange);
+    }
 
     /** The ledger filter (a record not passing is counted as skipped or held). */
     public boolean isNew(Exchange exchange) {

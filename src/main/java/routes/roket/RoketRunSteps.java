@@ -24,12 +24,15 @@ public class RoketRunSteps {
 
     private final RoketSettings settings;
     private final RoketLedger ledger;
+    private final RoketBatchLedger batches;
     private final RoketReport report;
     private final DataSource source;
 
-    public RoketRunSteps(RoketSettings settings, RoketLedger ledger, RoketReport report, DataSource source) {
+    public RoketRunSteps(RoketSettings settings, RoketLedger ledger, RoketBatchLedger batches, RoketReport report,
+                         DataSource source) {
         this.settings = settings;
         this.ledger = ledger;
+        this.batches = batches;
         this.report = report;
         this.source = source;
     }
@@ -59,7 +62,7 @@ public class RoketRunSteps {
             }
         });
         if (!toRelease.isEmpty()) {
-            ledger.resolve(toRelease, "RELEASED");
+            batches.resolve(toRelease, "RELEASED");
         }
         run.heldIds = held;
         run.openUncertain = open;
@@ -120,7 +123,7 @@ public class RoketRunSteps {
                 }
             }
             if (!resent.isEmpty()) {
-                ledger.resolve(resent, "RESENT");
+                batches.resolve(resent, "RESENT");
             }
         } finally {
             try {
@@ -163,7 +166,7 @@ public class RoketRunSteps {
                 }
             });
             if (!resent.isEmpty() && !settings.holdUncertain() && !run.releaseHeld) {
-                ledger.resolve(resent, "RESENT");
+                batches.resolve(resent, "RESENT");
             }
             ledger.runFinished(summary);
             ledger.release(run.date, run.runId);

@@ -25,7 +25,8 @@ public class RoketUploadModule implements PipelineModule {
         RoketLedger ledger = new RoketLedger(app.db().dataSource());
         RoketReport report = new RoketReport();
         RoketSourceDb source = new RoketSourceDb(settings);
-        RoketRunSteps steps = new RoketRunSteps(settings, ledger, report, source);
+        RoketBatchLedger batches = new RoketBatchLedger(app.db().dataSource());
+        RoketRunSteps steps = new RoketRunSteps(settings, ledger, batches, report, source);
         RoketUploads uploads = new RoketUploads(settings, ledger, steps);
         RoketHttp http = new RoketHttp(settings);
         registry.accept("roketUploads", uploads);
@@ -34,7 +35,7 @@ public class RoketUploadModule implements PipelineModule {
         registry.accept("roketSource", source);
         registry.accept("roketGuard", new RoketGuard());
         registry.accept("roketClassifier", new RoketClassifier(settings));
-        registry.accept("roketDelivery", new RoketDelivery(settings, ledger, report));
+        registry.accept("roketDelivery", new RoketDelivery(settings, batches, report));
         registry.accept("roketHttp", http);
         registry.accept("roketHttpConnections", http.connections());
         registry.accept("roketSink", new RoketSink(settings, uploads, steps, report));

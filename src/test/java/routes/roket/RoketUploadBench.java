@@ -58,14 +58,18 @@ class RoketUploadBench {
                 int rows = Integer.parseInt(size.trim());
                 String source = source(rows);
                 double ideal = ideal(roket, rows);
+                System.out.printf("ideal sender, %,d rows: %.1f s%n", rows, ideal);
                 Path ledger = Path.of("target", "roket-bench-ledger-" + rows + "-" + System.currentTimeMillis())
                         .toAbsolutePath();
                 long before = roket.requests.get();
                 double first = upload(roket, source, ledger, rows == 300_000 ? "first-300k" : null);
                 long sent = roket.requests.get() - before;
+                System.out.printf("upload command, %,d rows: %.1f s, %,d requests%n", rows, first, sent);
                 double rerun = upload(roket, source, ledger, null);
-                assertThat(sent).isEqualTo(rows / 100);
-                assertThat(roket.requests.get() - before).as("re-run sends nothing").isEqualTo(rows / 100);
+                System.out.printf("re-run, %,d rows: %.1f s%n", rows, rerun);
+                // A batch is also cut when the reader is slower than flowledger.roket.batch-timeout: a few more requests.
+                assertThat(sent).isBetween((long) rows / 100, (long) rows / 100 + rows / 1000);
+                assertThat(roket.requests.get() - before).as("re-run sends nothing").isEqualTo(sent);
                 report.add(String.format("  %,9d rows: ideal sender %.1f s (%,.0f records/s) | upload command %.1f s"
                                 + " (%,.0f records/s) ratio %.2f (goal >= 0.80) | re-run %.1f s = %.0f%% of the first"
                                 + " (goal <= 15%%)", rows, ideal, rows / ideal, first, rows / first, ideal / first,
