@@ -62,7 +62,7 @@ class RoketUploadBench {
                 Path ledger = Path.of("target", "roket-bench-ledger-" + rows + "-" + System.currentTimeMillis())
                         .toAbsolutePath();
                 long before = roket.requests.get();
-                double first = upload(roket, source, ledger, rows == 300_000 ? "first-300k" : null);
+                double first = upload(roket, source, ledger, Boolean.getBoolean("bench.jfr") && rows == 300_000 ? "first-300k" : null);
                 long sent = roket.requests.get() - before;
                 System.out.printf("upload command, %,d rows: %.1f s, %,d requests%n", rows, first, sent);
                 double rerun = upload(roket, source, ledger, null);
