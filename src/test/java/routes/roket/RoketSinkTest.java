@@ -82,7 +82,8 @@ class RoketSinkTest {
         Map<String, String> settings = f.settings(roket);
         settings.put("flowledger.routes.dir", routes.toString());
         settings.put("flowledger.roket.batch-timeout", "200");
-        settings.put("flowledger.roket.sink.idle-timeout", "PT1S");
+        // Long enough that a stall of the loaded build machine does not end a run in the middle of a file.
+        settings.put("flowledger.roket.sink.idle-timeout", "PT3S");
         try (FlowledgerApp app = RoketFixture.start(settings)) {
             List<StatusEvent> events = RoketFixture.captureStatus(app);
             RoketLedger ledger = RoketFixture.uploads(app).ledger();
