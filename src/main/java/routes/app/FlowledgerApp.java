@@ -60,6 +60,10 @@ public final class FlowledgerApp implements AutoCloseable {
         if (!dir.isEmpty() && !Files.isDirectory(Path.of(dir))) {
             throw c.invalid("flowledger.routes.dir", "is not a directory");
         }
+        String drivers = c.get("flowledger.drivers.dir");
+        if (!drivers.isEmpty() && !Files.isDirectory(Path.of(drivers))) {
+            throw c.invalid("flowledger.drivers.dir", "is not a directory");
+        }
         if (c.getBoolean("flowledger.routes.reload") && dir.isEmpty()) {
             throw c.invalid("flowledger.routes.reload", "needs flowledger.routes.dir (the directory to watch)");
         }
@@ -116,6 +120,7 @@ public final class FlowledgerApp implements AutoCloseable {
 
     private void configure(boolean jobMode) throws IOException {
         this.job = jobMode;
+        routes.common.JdbcDrivers.load(config.get("flowledger.drivers.dir"));
         db = MetadataDb.open(config.require("flowledger.db.url"), config.get("flowledger.db.user"),
                 config.get("flowledger.db.password"), config.getInt("flowledger.db.pool-size", 1, 200));
 

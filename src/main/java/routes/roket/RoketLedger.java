@@ -20,19 +20,18 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import routes.common.ClaimOwner;
-import routes.common.Transactions;
 
 /**
- * The roket-upload ledger in the metadata DB (schema: V10). Every write of one batch is one transaction, in
- * bulk (JDBC batches), so the ledger never holds half a batch. Delivered records are rows of Camel's idempotent
- * repository table, {@code CAMEL_MESSAGEPROCESSED(processorName='roket-upload/<date>', messageId=<id>)}.
+ * The roket-upload ledger in the metadata DB (schema: V10, V11): the claim of a date (or dataset), the runs, what a
+ * run starts from, and the questions asked of it. Delivered records are rows of Camel's idempotent repository
+ * table, {@code CAMEL_MESSAGEPROCESSED(processorName='roket-upload/<date>', messageId=<id>)}; the batch transitions
+ * are {@link RoketBatchLedger}.
  */
 public class RoketLedger {
 
     private static final Logger LOG = LoggerFactory.getLogger(RoketLedger.class);
     public static final String PROCESSOR_PREFIX = "roket-upload/";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int EXCERPT = 1000;
 
     /** Batch states. */
     public enum State { SENDING, DELIVERED, REJECTED, SPLIT, FAILED, UNCERTAIN }
@@ -43,8 +42,16 @@ public class RoketLedger {
         this.ds = ds;
     }
 
-    public static String processorName(String date) {
-        return PROCESSOR_PREFIX + date;
+    /**
+     * The idempotent repository's processorName of a ledger key: {@code roket-upload/<date>} for an upload's date,
+     * the dataset itself for a Kamelet-fed dataset (which may not look like a date).
+     */
+    public static String processorName(String key) {
+        return isDate(key) ? PROCESSOR_PREFIX + key : key;
+    }
+
+    static boolean isDate(String key) {
+        return key.length() == 10 && key.matches("\\d{4}-\\d{2}-\\d{2}");
     }
 
     // ------------------------------------------------------------------ one run per date
@@ -223,94 +230,6 @@ public class RoketLedger {
         }
     }
 
-    /** Marks open UNCERTAIN batches resolved (RESENT or RELEASED). */
-    public void resolve(List<String> batchIds, String resolution) {
-        inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE roket_batch SET resolution = ?, updated_at = ? "
-                    + "WHERE batch_id = ? AND state = 'UNCERTAIN' AND resolution IS NULL")) {
-                Timestamp now = now();
-                for (String id : batchIds) {
-                    ps.setString(1, resolution);
-                    ps.setTimestamp(2, now);
-                    ps.setString(3, id);
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-        });
-    }
-
-    // ------------------------------------------------------------------ batch transitions
-
-    /** Written before the request leaves: a crash from here on leaves the batch SENDING, i.e. uncertain. */
-    public void sending(String runId, String date, RoketBatch b) {
-        inTransaction(c -> insertSending(c, runId, date, b));
-    }
-
-    public void delivered(String date, RoketBatch b, int attempts, int status, String response) {
-        inTransaction(c -> {
-            transition(c, b.batchId(), State.DELIVERED, attempts, status, response);
-            // One multi-row INSERT for the whole batch: one statement, one round trip, on H2 and PostgreSQL.
-            StringBuilder sql = new StringBuilder(64 + b.size() * 10)
-                    .append("INSERT INTO CAMEL_MESSAGEPROCESSED (processorName, messageId, createdAt) VALUES ");
-            for (int i = 0; i < b.size(); i++) {
-                sql.append(i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)");
-            }
-            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                Timestamp now = now();
-                String processor = processorName(date);
-                int p = 1;
-                for (RoketBatch.Row r : b.rows()) {
-                    ps.setString(p++, processor);
-                    ps.setString(p++, r.id());
-                    ps.setTimestamp(p++, now);
-                }
-                ps.executeUpdate();
-            }
-        });
-    }
-
-    /** Roket refused the batch; its records are written down as rejected with Roket's answer. */
-    public void rejected(String runId, String date, RoketBatch b, int attempts, int status, String response) {
-        inTransaction(c -> {
-            transition(c, b.batchId(), State.REJECTED, attempts, status, response);
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO roket_rejected_record (upload_date, record_id, "
-                    + "run_id, batch_id, http_status, response_excerpt, rejected_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-                Timestamp now = now();
-                for (RoketBatch.Row r : b.rows()) {
-                    ps.setString(1, date);
-                    ps.setString(2, r.id());
-                    ps.setString(3, runId);
-                    ps.setString(4, b.batchId());
-                    ps.setInt(5, status);
-                    ps.setString(6, excerpt(response, EXCERPT));
-                    ps.setTimestamp(7, now);
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-        });
-    }
-
-    /** A rejected batch narrowed down: the parent becomes SPLIT and its halves are written SENDING, together. */
-    public void split(String runId, String date, RoketBatch parent, int attempts, int status, String response,
-                      List<RoketBatch> halves) {
-        inTransaction(c -> {
-            transition(c, parent.batchId(), State.SPLIT, attempts, status, response);
-            for (RoketBatch h : halves) {
-                insertSending(c, runId, date, h);
-            }
-        });
-    }
-
-    public void uncertain(RoketBatch b, int attempts, String why) {
-        inTransaction(c -> transition(c, b.batchId(), State.UNCERTAIN, attempts, null, why));
-    }
-
-    public void failed(RoketBatch b, int attempts, Integer status, String response) {
-        inTransaction(c -> transition(c, b.batchId(), State.FAILED, attempts, status, response));
-    }
-
     // ------------------------------------------------------------------ questions (tests, API, summary)
 
     /** Record ids of every UNCERTAIN batch of the date (open or resolved): the possible duplicates. */
@@ -369,58 +288,6 @@ public class RoketLedger {
 
     // ------------------------------------------------------------------ plumbing
 
-    private static void insertSending(Connection c, String runId, String date, RoketBatch b) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO roket_batch (batch_id, run_id, upload_date, "
-                + "parent_batch_id, state, record_count, record_ids, attempts, created_at, updated_at) "
-                + "VALUES (?, ?, ?, ?, 'SENDING', ?, ?, 0, ?, ?)")) {
-            Timestamp now = now();
-            ps.setString(1, b.batchId());
-            ps.setString(2, runId);
-            ps.setString(3, date);
-            ps.setString(4, b.parentBatchId());
-            ps.setInt(5, b.size());
-            ps.setString(6, idsJson(b.ids()));
-            ps.setTimestamp(7, now);
-            ps.setTimestamp(8, now);
-            ps.executeUpdate();
-        }
-    }
-
-    private static void transition(Connection c, String batchId, State to, int attempts, Integer status,
-                                   String response) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE roket_batch SET state = ?, attempts = ?, "
-                + "http_status = ?, response_excerpt = ?, updated_at = ? WHERE batch_id = ? AND state = 'SENDING'")) {
-            ps.setString(1, to.name());
-            ps.setInt(2, attempts);
-            if (status == null) {
-                ps.setNull(3, java.sql.Types.INTEGER);
-            } else {
-                ps.setInt(3, status);
-            }
-            ps.setString(4, excerpt(response, EXCERPT));
-            ps.setTimestamp(5, now());
-            ps.setString(6, batchId);
-            if (ps.executeUpdate() != 1) {
-                throw new SQLException("batch " + batchId + " is no longer SENDING; not moving it to " + to);
-            }
-        }
-    }
-
-    private interface Work {
-        void run(Connection c) throws SQLException;
-    }
-
-    private void inTransaction(Work work) {
-        try {
-            Transactions.inTransaction(ds, c -> {
-                work.run(c);
-                return null;
-            });
-        } catch (SQLException e) {
-            throw new IllegalStateException("ledger write failed: " + e.getMessage(), e);
-        }
-    }
-
     private int update(String sql, Object... args) {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
@@ -434,6 +301,10 @@ public class RoketLedger {
 
     static boolean isDuplicateKey(SQLException e) {
         return "23505".equals(e.getSQLState());
+    }
+
+    static Timestamp timestamp() {
+        return now();
     }
 
     static String idsJson(List<String> ids) {

@@ -9,7 +9,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -19,7 +18,10 @@ import java.util.concurrent.atomic.LongAdder;
 public final class RoketRun {
 
     public final String runId;
+    /** The ledger key: the date of an upload, the dataset of a Kamelet-fed run. */
     public final String date;
+    /** The dataSetId of its status messages ({@code roket-upload/<date>} or the Kamelet's dataset). */
+    public final String dataset;
     public final String trigger;
     public final boolean releaseHeld;
     public final Instant startedAt = Instant.now();
@@ -34,6 +36,12 @@ public final class RoketRun {
     /** Records kept out because they sit in an open UNCERTAIN batch (on-uncertain=hold). */
     Set<String> heldIds = Set.of();
     final Set<String> resentDelivered = ConcurrentHashMap.newKeySet();
+    /** Batches that became uncertain in this run, kept (rows and all) to be sent again at its end. */
+    final java.util.Queue<RoketBatch> uncertainInRun = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Records admitted by the ledger filter and not yet answered for (in a batch being formed or in flight). */
+    final java.util.concurrent.atomic.AtomicLong open = new java.util.concurrent.atomic.AtomicLong();
+    /** When a record last entered the sink (Kamelet-fed runs end after a quiet spell). */
+    volatile long lastRecordNanos = System.nanoTime();
 
     final LongAdder rowsRead = new LongAdder();
     final LongAdder skipped = new LongAdder();
@@ -50,15 +58,20 @@ public final class RoketRun {
     volatile long sourceRows = -1;
     volatile int interruptedBatches;
 
-    Semaphore inFlight;
     ScheduledFuture<?> heartbeat;
     volatile String failure;
     volatile boolean stopping;
-    volatile AutoCloseable source;
+    /** Exchanges of a Kamelet-fed run inside the sink right now. */
+    final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
 
     RoketRun(String runId, String date, String trigger, boolean releaseHeld) {
+        this(runId, date, RoketLedger.processorName(date), trigger, releaseHeld);
+    }
+
+    RoketRun(String runId, String key, String dataset, String trigger, boolean releaseHeld) {
         this.runId = runId;
-        this.date = date;
+        this.date = key;
+        this.dataset = dataset;
         this.trigger = trigger;
         this.releaseHeld = releaseHeld;
     }
@@ -69,6 +82,17 @@ public final class RoketRun {
 
     public String getDate() {
         return date;
+    }
+
+    public String getDataset() {
+        return dataset;
+    }
+
+    /** Waits until every admitted record is answered for (its batch delivered, rejected, uncertain or failed). */
+    void awaitOpenRecords() throws InterruptedException {
+        while (open.get() > 0) {
+            Thread.sleep(2);
+        }
     }
 
     /** Stops reading and sending (retries end too); the first reason given is the run's failure. */

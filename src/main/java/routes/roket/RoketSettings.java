@@ -14,6 +14,7 @@ public record RoketSettings(
         String sourceUrl,
         String sourceUser,
         String sourcePassword,
+        java.util.Map<String, String> sourceProperties,
         String sourceQuery,
         String countQuery,
         int fetchSize,
@@ -29,7 +30,9 @@ public record RoketSettings(
         boolean holdUncertain,
         boolean allowEmpty,
         Duration lockTimeout,
-        Duration progressInterval) {
+        Duration progressInterval,
+        Duration batchTimeout,
+        Duration sinkIdleTimeout) {
 
     /** Roket takes at most this many records per request. */
     public static final int MAX_BATCH = 100;
@@ -74,9 +77,28 @@ public record RoketSettings(
         if (!org.quartz.CronExpression.isValidExpression(schedule)) {
             throw c.invalid("flowledger.roket.schedule", "is not a Quartz cron expression (e.g. 0 0 2 * * ?)");
         }
+        Duration batchTimeout = positive(c, "flowledger.roket.batch-timeout");
+        Duration idle = positive(c, "flowledger.roket.sink.idle-timeout");
         return new RoketSettings(url, c.get("flowledger.roket.source.user"), c.get("flowledger.roket.source.password"),
-                query, countQuery, fetch, idColumn, apiUrl, token, batch, concurrency, timeout, attempts, backoff, maxBackoff,
-                onUncertain.equals("hold"), allowEmpty, lockTimeout, progress);
+                properties(c, "flowledger.roket.source.properties"), query, countQuery, fetch, idColumn, apiUrl, token,
+                batch, concurrency, timeout, attempts, backoff, maxBackoff, onUncertain.equals("hold"), allowEmpty,
+                lockTimeout, progress, batchTimeout, idle);
+    }
+
+    /** {@code name=value} pairs separated by commas (JDBC connection properties); values are never logged. */
+    private static java.util.Map<String, String> properties(Config c, String key) {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (String pair : c.get(key).split(",")) {
+            if (pair.isBlank()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw c.invalid(key, "must be name=value pairs separated by commas (e.g. private_key_file=/keys/rsa.p8)");
+            }
+            out.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+        }
+        return java.util.Map.copyOf(out);
     }
 
     private static Duration positive(Config c, String key) {
@@ -121,7 +143,7 @@ public record RoketSettings(
     @Override
     public String toString() {
         // Secrets never reach a log line through this record.
-        return "RoketSettings[source=" + sourceUrl + ", api=" + apiUrl + ", batchSize=" + batchSize
+        return "RoketSettings[source=" + RoketSourceDb.safeUrl(sourceUrl) + ", api=" + apiUrl + ", batchSize=" + batchSize
                 + ", concurrency=" + concurrency + "]";
     }
 }

@@ -22,9 +22,23 @@ public class RoketUploadModule implements PipelineModule {
     @Override
     public void bind(FlowledgerApp app, BiConsumer<String, Object> registry) {
         RoketSettings settings = RoketSettings.from(app.config());
-        RoketUploads uploads = new RoketUploads(settings, new RoketLedger(app.db().dataSource()),
-                new RoketClient(settings));
+        RoketLedger ledger = new RoketLedger(app.db().dataSource());
+        RoketReport report = new RoketReport();
+        RoketSourceDb source = new RoketSourceDb(settings);
+        RoketBatchLedger batches = new RoketBatchLedger(app.db().dataSource());
+        RoketRunSteps steps = new RoketRunSteps(settings, ledger, batches, report, source);
+        RoketUploads uploads = new RoketUploads(settings, ledger, steps);
+        RoketHttp http = new RoketHttp(settings);
         registry.accept("roketUploads", uploads);
+        registry.accept("roketRunSteps", steps);
+        registry.accept("roketReport", report);
+        registry.accept("roketSource", source);
+        registry.accept("roketGuard", new RoketGuard());
+        registry.accept("roketClassifier", new RoketClassifier(settings));
+        registry.accept("roketDelivery", new RoketDelivery(settings, batches, report));
+        registry.accept("roketHttp", http);
+        registry.accept("roketHttpConnections", http.connections());
+        registry.accept("roketSink", new RoketSink(settings, uploads, steps, report));
         registry.accept("roketSenders", senders(settings.concurrency()));
     }
 
@@ -34,12 +48,12 @@ public class RoketUploadModule implements PipelineModule {
     }
 
     /**
-     * The threads the split hands batches to. Twice the concurrency, so ledger writes overlap requests (the
-     * requests on the wire are bounded by the run's semaphore, not by threads); a small queue so the source is read
-     * only a little ahead; a full queue blocks the reader instead of filling memory.
+     * The threads the aggregator hands complete batches to: one per batch in flight (flowledger.roket.concurrency);
+     * a small queue so the source is read only a little ahead; a full queue blocks the reader instead of filling
+     * memory.
      */
     static ThreadPoolExecutor senders(int concurrency) {
-        int threads = concurrency * 2;
+        int threads = concurrency;
         AtomicInteger n = new AtomicInteger();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(threads), r -> {

@@ -90,7 +90,8 @@ final class RoketFixture {
         m.put("flowledger.roket.api.token", TOKEN);
         m.put("flowledger.roket.batch-size", "100");
         m.put("flowledger.roket.concurrency", "4");
-        m.put("flowledger.roket.request-timeout", "1000");
+        // Generous for a loaded build machine; tests about answers that never come set 1000 and hang longer.
+        m.put("flowledger.roket.request-timeout", "4000");
         m.put("flowledger.roket.retry.max-attempts", "4");
         m.put("flowledger.roket.retry.backoff", "50");
         m.put("flowledger.roket.retry.max-backoff", "200");

@@ -123,9 +123,10 @@ class RoketUploadTest {
             assertThat(s.succeeded()).as(s.format()).isTrue();
             assertThat(s.retries()).isEqualTo(2);
             assertThat(ms).as("Retry-After: 1 was honoured over the 50 ms backoff").isGreaterThanOrEqualTo(1000);
+            // concurrency 1 = one batch at a time: the first takes the 503 and the 429, the second goes through.
             assertThat(RoketFixture.uploads(app).ledger().batches(DATE))
                     .extracting(b -> ((Number) b.get("attempts")).intValue()).as("attempts written down")
-                    .containsExactly(2, 2);
+                    .containsExactly(3, 1);
         }
         Map<String, Integer> stored = RoketFixture.stored(roket);
         assertThat(stored).containsOnlyKeys(RoketFixture.ids(0, 200));
@@ -193,25 +194,63 @@ class RoketUploadTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
-    void a_timeout_after_roket_stored_the_batch_is_uncertain_and_exactly_those_records_arrive_twice(TestDatabase db)
+    void a_batch_stored_then_unanswered_is_sent_again_at_the_end_of_the_same_run_as_possible_duplicates(TestDatabase db)
             throws Exception {
         RoketFixture f = new RoketFixture(db).rows(DATE, 0, 300);
         roketStores();
-        // The request holding s-00150 is stored but answered only after the request timeout.
+        // The first request holding s-00150 is stored but answered only after the request timeout; later ones at once.
+        roket.stubFor(post(urlPathEqualTo("/api/records")).withRequestBody(containing("\"s-00150\""))
+                .inScenario("hang-once").whenScenarioStateIs(Scenario.STARTED).willSetStateTo("answered")
+                .atPriority(1).willReturn(aResponse().withStatus(201).withFixedDelay(2500)));
+        Map<String, String> settings = f.settings(roket);
+        settings.put("flowledger.roket.request-timeout", "1000");
+        try (FlowledgerApp app = RoketFixture.start(settings)) {
+            List<StatusEvent> events = RoketFixture.captureStatus(app);
+            RoketRun.Summary s = RoketFixture.uploads(app).upload(DATE, "test", false);
+            assertThat(s.succeeded()).as("the run finished its date: " + s.format()).isTrue();
+            assertThat(s.uncertain()).isZero();
+            assertThat(s.delivered()).isEqualTo(300);
+            assertThat(s.possibleDuplicates()).isEqualTo(100);
+            assertThat(events).filteredOn(e -> "SUCCESS".equals(e.properties().status())
+                    && e.properties().message().contains("possible duplicates)")).hasSize(1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> RoketFixture.stored(roket).values().stream()
+                    .mapToInt(Integer::intValue).sum() == 400);
+            Map<String, Integer> stored = RoketFixture.stored(roket);
+            assertThat(stored).containsOnlyKeys(RoketFixture.ids(0, 300));
+            RoketLedger ledger = RoketFixture.uploads(app).ledger();
+            assertThat(stored.entrySet().stream().filter(e -> e.getValue() == 2).map(Map.Entry::getKey))
+                    .as("arrived twice = what the ledger reported uncertain")
+                    .containsExactlyInAnyOrderElementsOf(ledger.uncertainRecordIds(DATE));
+            assertThat(ledger.batches(DATE)).filteredOn(b -> "UNCERTAIN".equals(b.get("state")))
+                    .singleElement().satisfies(b -> assertThat(b.get("resolution")).isEqualTo("RESENT"));
+            // The date is complete: a re-run sends nothing.
+            assertThat(RoketFixture.uploads(app).upload(DATE, "test", false).sent()).isZero();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void a_batch_roket_never_answers_stays_uncertain_and_the_next_run_delivers_it_reporting_possible_duplicates(
+            TestDatabase db) throws Exception {
+        RoketFixture f = new RoketFixture(db).rows(DATE, 0, 300);
+        roketStores();
+        // Every request holding s-00150 is stored but answered only after the request timeout (also the resend).
         roket.stubFor(post(urlPathEqualTo("/api/records")).withRequestBody(containing("\"s-00150\""))
                 .atPriority(1).willReturn(aResponse().withStatus(201).withFixedDelay(2500)));
         Map<String, String> settings = f.settings(roket);
+        settings.put("flowledger.roket.request-timeout", "1000");
         try (FlowledgerApp app = RoketFixture.start(settings)) {
             List<StatusEvent> events = RoketFixture.captureStatus(app);
             RoketRun.Summary s = RoketFixture.uploads(app).upload(DATE, "test", false);
             assertThat(s.succeeded()).isFalse();
-            assertThat(s.uncertain()).isEqualTo(100);
+            assertThat(s.uncertain()).as("the same 100 records, sent twice").isEqualTo(100);
             assertThat(s.delivered()).isEqualTo(200);
             assertThat(events).filteredOn(e -> e.isRunLevel() && "FAILED".equals(e.properties().status()))
                     .singleElement().satisfies(e -> assertThat(e.properties().message()).contains("uncertain 100"));
         }
-        // Roket finishes storing the late batch after flowledger gave up waiting.
-        await().atMost(Duration.ofSeconds(20)).until(() -> RoketFixture.stored(roket).size() == 300);
+        // Roket finishes storing the late requests after flowledger gave up waiting.
+        await().atMost(Duration.ofSeconds(20)).until(() -> RoketFixture.stored(roket).values().stream()
+                .mapToInt(Integer::intValue).sum() == 400);
         Map<String, Integer> firstRun = RoketFixture.stored(roket);
         roket.resetAll();
         roketStores();
@@ -221,14 +260,14 @@ class RoketUploadTest {
             assertThat(s.possibleDuplicates()).isEqualTo(100);
             RoketFixture.stored(roket).forEach((id, n) -> firstRun.merge(id, n, Integer::sum));
             assertThat(firstRun).as("every record arrived").containsOnlyKeys(RoketFixture.ids(0, 300));
-            assertThat(firstRun.entrySet().stream().filter(e -> e.getValue() == 2).map(Map.Entry::getKey))
-                    .as("arrived twice = what the ledger reported uncertain")
+            assertThat(firstRun.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey))
+                    .as("arrived more than once = what the ledger reported uncertain")
                     .containsExactlyInAnyOrderElementsOf(RoketFixture.uploads(app).ledger().uncertainRecordIds(DATE));
-            assertThat(firstRun.values()).containsOnly(1, 2);
+            assertThat(firstRun.values()).containsOnly(1, 3);
             assertThat(s.skipped()).isEqualTo(200);
             assertThat(RoketFixture.uploads(app).ledger().batches(DATE))
-                    .filteredOn(b -> "UNCERTAIN".equals(b.get("state")))
-                    .singleElement().satisfies(b -> assertThat(b.get("resolution")).isEqualTo("RESENT"));
+                    .filteredOn(b -> "UNCERTAIN".equals(b.get("state"))).hasSize(2)
+                    .allSatisfy(b -> assertThat(b.get("resolution")).isEqualTo("RESENT"));
         }
     }
 
@@ -239,6 +278,7 @@ class RoketUploadTest {
         roket.stubFor(post(urlPathEqualTo("/api/records")).withRequestBody(containing("\"s-00000\""))
                 .atPriority(1).willReturn(aResponse().withStatus(201).withFixedDelay(2500)));
         Map<String, String> settings = f.settings(roket);
+        settings.put("flowledger.roket.request-timeout", "1000");
         settings.put("flowledger.roket.on-uncertain", "hold");
         try (FlowledgerApp app = RoketFixture.start(settings)) {
             RoketUploads uploads = RoketFixture.uploads(app);
@@ -297,14 +337,19 @@ class RoketUploadTest {
             List<StatusEvent> events = RoketFixture.captureStatus(app);
             RoketRun.Summary s = RoketFixture.uploads(app).upload(DATE, "test", false);
             assertThat(events).allSatisfy(e -> assertThat(e.properties().correlationId()).isEqualTo(s.runId()));
-            assertThat(events.get(0).kind()).isEqualTo("dataSetDetails");
-            assertThat(events.get(0).properties().dataSetId()).isEqualTo("roket-upload/" + DATE);
-            assertThat(events.get(0).properties().recordCount()).isEqualTo(250L);
+            // No count query configured: the rows read are the dataset's record count, told once the stream ended.
+            assertThat(events).filteredOn(e -> "dataSetDetails".equals(e.kind())).singleElement().satisfies(d -> {
+                assertThat(d.properties().dataSetId()).isEqualTo("roket-upload/" + DATE);
+                assertThat(d.properties().recordCount()).isEqualTo(250L);
+            });
             assertThat(events).filteredOn(e -> e.properties().recordId() != null).hasSize(3)
                     .allSatisfy(e -> {
                         assertThat(e.properties().stage()).isEqualTo("ROKET_UPLOAD");
                         assertThat(e.properties().status()).isEqualTo("SUCCESS");
                     });
+            // Each batch's status says how many records it covers: progress counts records, not batches.
+            assertThat(events).filteredOn(e -> e.properties().recordId() != null)
+                    .extracting(e -> e.properties().recordCount()).containsExactlyInAnyOrder(100L, 100L, 50L);
             StatusEvent last = events.get(events.size() - 1);
             assertThat(last.isRunLevel()).isTrue();
             assertThat(last.properties().status()).isEqualTo("SUCCESS");
