@@ -216,6 +216,7 @@ class ReplayAzureTest {
 
         assertThat(exit).isEqualTo(1);
         assertThat(downstream()).containsExactlyInAnyOrderEntriesOf(before);
+        assertThat(consumeAll(KafkaServer.bootstrapServers(), topic)).as("read_committed sees none of the day").isEmpty();
         assertThat(names(container, "replay-backups/")).isEmpty();
         assertThat(markedUnused()).isEmpty();
         assertThat(days().get(0)).containsEntry("status", "FAILED").containsEntry("failed_stage", "REPLAY");
