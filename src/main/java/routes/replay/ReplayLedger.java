@@ -174,8 +174,9 @@ public final class ReplayLedger {
 
     /** open, committed, aborted, or null when the day never began one. */
     public String kafkaTransaction(String runId, String day) {
-        return query("SELECT kafka_txn FROM replay_days WHERE run_id = ? AND replay_day = ?", rs -> rs.getString(1),
-                runId, day).stream().findFirst().orElse(null);
+        List<String> state = query("SELECT kafka_txn FROM replay_days WHERE run_id = ? AND replay_day = ?",
+                rs -> rs.getString(1), runId, day);
+        return state.isEmpty() ? null : state.get(0);
     }
 
     public List<OpenTransaction> openTransactionsOfFailedDays() {

@@ -31,7 +31,7 @@ import routes.replay.ReplayLedger.DayStatus;
  * A replay run as a whole (bean {@code replayRuns}): records a new run, takes one (claim and heartbeat) and lists its
  * unfinished days, ends it with the per-day table; and finds runs a dead process abandoned.
  */
-public class ReplayRuns {
+public class ReplayRuns implements org.apache.camel.CamelContextAware {
 
     private static final Logger LOG = LoggerFactory.getLogger("flowledger.replay");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,6 +42,7 @@ public class ReplayRuns {
     private final ReplayEvents events;
     private final String owner;
     private final Duration lease;
+    private org.apache.camel.CamelContext camel;
     private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "replay-heartbeat");
         t.setDaemon(true);
@@ -55,6 +56,16 @@ public class ReplayRuns {
         this.events = events;
         this.owner = ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
         this.lease = config.getDuration("flowledger.replay.lease");
+    }
+
+    @Override
+    public void setCamelContext(org.apache.camel.CamelContext camelContext) {
+        this.camel = camelContext;
+    }
+
+    @Override
+    public org.apache.camel.CamelContext getCamelContext() {
+        return camel;
     }
 
     public ReplayLedger ledger() {
@@ -94,7 +105,7 @@ public class ReplayRuns {
         }
         exchange.setProperty("replayClaimed", true);
         ReplayParams.Plan plan = JSON.readValue(run.params(), ReplayParams.class).resolve(config);
-        ActiveRun active = new ActiveRun(runId, plan, ReplayStores.create(config));
+        ActiveRun active = new ActiveRun(runId, plan, ReplayStores.create(config, camel));
         long beat = Math.max(200, lease.toMillis() / 3);
         active.heartbeat = heartbeats.scheduleAtFixedRate(() -> {
             try {
