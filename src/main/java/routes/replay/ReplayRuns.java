@@ -2,7 +2,6 @@ package routes.replay;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -54,7 +53,7 @@ public class ReplayRuns implements org.apache.camel.CamelContextAware {
         this.ledger = ledger;
         this.runs = runs;
         this.events = events;
-        this.owner = ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        this.owner = routes.common.ClaimOwner.current(UUID.randomUUID().toString().substring(0, 8));
         this.lease = config.getDuration("flowledger.replay.lease");
     }
 
