@@ -13,6 +13,11 @@ final class ActiveRun {
     final ReplayStore store;
     /** The backup blobs of each day, as the pre-flight listed them. */
     final Map<String, List<BlobInfo>> dayBlobs = new ConcurrentHashMap<>();
+    /**
+     * Per day and backup blob, the lines the pre-flight found malformed: the replay of the same listing re-parses
+     * only those (a day resumed in another process has none and parses every line).
+     */
+    final Map<String, Map<String, java.util.BitSet>> badLines = new ConcurrentHashMap<>();
     /** Per day, the files a dry run would delete per dependent source. */
     final Map<String, Map<String, Integer>> dryRunFiles = new ConcurrentHashMap<>();
     ScheduledFuture<?> heartbeat;

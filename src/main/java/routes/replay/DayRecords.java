@@ -41,8 +41,13 @@ final class DayRecords implements Iterator<byte[]>, AutoCloseable {
     private Path deadLetter;
     private BufferedWriter deadLetterWriter;
 
-    DayRecords(ActiveRun run, List<BlobInfo> blobs, double maxBadRatio, Progress progress) {
+    /** Lines known malformed per blob (from this run's pre-flight), or null: then every line is parsed. */
+    private final Map<String, java.util.BitSet> knownBad;
+
+    DayRecords(ActiveRun run, List<BlobInfo> blobs, Map<String, java.util.BitSet> knownBad, double maxBadRatio,
+               Progress progress) {
         this.run = run;
+        this.knownBad = knownBad;
         this.blobs = blobs;
         this.maxBadRatio = maxBadRatio;
         this.progress = progress;
@@ -70,7 +75,7 @@ final class DayRecords implements Iterator<byte[]>, AutoCloseable {
                 if (line.isBlank()) {
                     continue;
                 }
-                String problem = BackupLines.jsonProblem(line);
+                String problem = parsed(name) ? null : BackupLines.jsonProblem(line);
                 if (problem != null) {
                     deadLetter(name, problem, line);
                     continue;
@@ -95,6 +100,12 @@ final class DayRecords implements Iterator<byte[]>, AutoCloseable {
             progress.at(records, bad, file);
         }
         return out;
+    }
+
+    /** True when the pre-flight parsed this line of this blob and found it to be JSON: no need to parse it again. */
+    private boolean parsed(String name) {
+        java.util.BitSet bad = knownBad == null ? null : knownBad.get(name);
+        return bad != null && !bad.get(lineNo);
     }
 
     private boolean openNextFile() {

@@ -78,7 +78,8 @@ public class DayReplay {
         events.day(runId, day, DayFailure.REPLAY, State.IN_PROGRESS, "replaying into " + run.topic(), 0);
         ledger.kafkaTransaction(runId, day, "open");
         long t0 = System.nanoTime();
-        DayRecords records = new DayRecords(run, blobs, maxBadRatio, progress(run, day, blobs.size(), t0));
+        DayRecords records = new DayRecords(run, blobs, run.dayBlobs.containsKey(day) ? run.badLines.get(day) : null,
+                maxBadRatio, progress(run, day, blobs.size(), t0));
         boolean committed = false;
         try (records) {
             kafka.send(brokers, run.topic(), runId, day, records);

@@ -2,7 +2,10 @@ package routes.replay;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.camel.ExchangeProperty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,12 +46,16 @@ public class Preflight {
         List<BlobInfo> blobs;
         long good = 0;
         long bad = 0;
+        Map<String, BitSet> badLines = new HashMap<>();
         try {
             blobs = sourceBlobs(run, day);
             for (BlobInfo b : blobs) {
                 try (BufferedReader r = BackupLines.reader(run.store, run.bucket(), b.name())) {
                     String line;
+                    int lineNo = 0;
+                    BitSet badHere = new BitSet();
                     while ((line = r.readLine()) != null) {
+                        lineNo++;
                         if (line.isBlank()) {
                             continue;
                         }
@@ -56,8 +63,10 @@ public class Preflight {
                             good++;
                         } else {
                             bad++;
+                            badHere.set(lineNo);
                         }
                     }
+                    badLines.put(b.name(), badHere);
                 } catch (IOException | RuntimeException e) {
                     throw new DayFailure(DayFailure.PREFLIGHT, "cannot read " + b.name() + ": " + DayFailure.describe(e), e);
                 }
@@ -74,6 +83,7 @@ public class Preflight {
                     + "flowledger.replay.max-bad-ratio=" + maxBadRatio + " allows", null);
         }
         run.dayBlobs.put(day, blobs);
+        run.badLines.put(day, badLines);
         LOG.info("Replay {} {}: pre-flight read {} file(s), {} record(s), {} malformed, in {} ms", runId, day,
                 blobs.size(), good, bad, (System.nanoTime() - t0) / 1_000_000);
         events.day(runId, day, DayFailure.PREFLIGHT, State.SUCCESS, blobs.size() + " file(s), " + good + " record(s), "

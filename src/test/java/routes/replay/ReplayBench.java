@@ -79,7 +79,7 @@ class ReplayBench {
             ProducerPerformance.main(new String[] {"--topic", "bench-baseline", "--num-records", String.valueOf(RECORDS),
                 "--record-size", String.valueOf(RECORD_SIZE), "--throughput", "-1", "--producer-props",
                 "bootstrap.servers=" + KafkaServer.bootstrapServers(), "acks=all", "enable.idempotence=true",
-                "linger.ms=5", "batch.size=131072"});
+                "linger.ms=5", "batch.size=131072", "buffer.memory=" + DayTransactions.BUFFER_MEMORY});
         } finally {
             System.setOut(stdout);
         }
