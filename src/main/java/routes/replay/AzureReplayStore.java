@@ -5,8 +5,7 @@ import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.blob.models.BlobItem;
-import com.azure.storage.blob.models.BlobProperties;
-import com.azure.storage.blob.models.ListBlobsOptions;
+import com.azure.storage.blob.models.BlobStorageException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,24 +14,53 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.azure.storage.blob.BlobComponent;
+import org.apache.camel.component.azure.storage.blob.BlobConfiguration;
+import org.apache.camel.component.azure.storage.blob.BlobConstants;
+import org.apache.camel.component.azure.storage.blob.BlobOperationsDefinition;
+import org.apache.camel.component.azure.storage.blob.BlobEndpoint;
 
-/** Azure Blob Storage (Azurite in tests) through the Azure SDK, from {@code flowledger.azure.connection-string}. */
+/**
+ * Azure Blob Storage (Azurite in tests), from {@code flowledger.azure.connection-string}: listed, read, deleted and
+ * written through Camel's azure-storage-blob component. Copies use the SDK's copy-from-URL: the component's copy
+ * ignores a destination name (STACK.md), and a backup must live under a new name.
+ */
 public final class AzureReplayStore implements ReplayStore {
 
     private final BlobServiceClient service;
+    private final StoreEndpoints endpoints;
+    private final String account;
+    private final CamelContext camel;
 
-    public AzureReplayStore(String connectionString) {
+    public AzureReplayStore(String connectionString, CamelContext camel) {
+        this.camel = camel;
         this.service = new BlobServiceClientBuilder().connectionString(connectionString).buildClient();
+        this.endpoints = new StoreEndpoints(camel);
+        this.account = service.getAccountName();
     }
 
-    private BlobContainerClient container(String bucket) {
-        return service.getBlobContainerClient(bucket);
+    private BlobEndpoint endpoint(String bucket, String operation) {
+        String uri = "azure-storage-blob://" + account + "/" + bucket + "?operation=" + operation;
+        return endpoints.endpoint(uri, () -> {
+            BlobComponent component = camel.getComponent("azure-storage-blob", BlobComponent.class);
+            BlobConfiguration c = component.getConfiguration() == null ? new BlobConfiguration()
+                    : component.getConfiguration().copy();
+            c.setAccountName(account);
+            c.setContainerName(bucket);
+            c.setServiceClient(service);
+            c.setOperation(BlobOperationsDefinition.valueOf(operation));
+            return new BlobEndpoint(uri, component, c);
+        });
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public List<BlobInfo> list(String bucket, String prefix) {
+        List<BlobItem> items = endpoints.call(endpoint(bucket, "listBlobs"),
+                e -> e.getIn().setHeader(BlobConstants.PREFIX, prefix)).getMessage().getBody(List.class);
         List<BlobInfo> out = new ArrayList<>();
-        for (BlobItem item : container(bucket).listBlobs(new ListBlobsOptions().setPrefix(prefix), null)) {
+        for (BlobItem item : items) {
             if (item.getName().endsWith("/") || Boolean.TRUE.equals(item.isPrefix())) {
                 continue;
             }
@@ -46,42 +74,50 @@ public final class AzureReplayStore implements ReplayStore {
 
     @Override
     public Optional<BlobInfo> stat(String bucket, String name) {
-        BlobClient blob = container(bucket).getBlobClient(name);
-        if (!blob.exists()) {
-            return Optional.empty();
-        }
-        BlobProperties p = blob.getProperties();
-        return Optional.of(new BlobInfo(name, p.getBlobSize(), p.getETag(), hex(p.getContentMd5())));
+        return list(bucket, name).stream().filter(b -> b.name().equals(name)).findFirst();
     }
 
     @Override
     public InputStream open(String bucket, String name) {
-        return container(bucket).getBlobClient(name).openInputStream();
+        return endpoints.call(endpoint(bucket, "getBlob"), e -> e.getIn().setHeader(BlobConstants.BLOB_NAME, name))
+                .getMessage().getBody(InputStream.class);
     }
 
     @Override
     public BlobInfo copy(String bucket, String from, String to) {
-        BlobContainerClient c = container(bucket);
+        BlobContainerClient c = service.getBlobContainerClient(bucket);
         BlobClient src = c.getBlobClient(from);
-        BlobClient dst = c.getBlobClient(to);
-        // The SDK's copy-from-URL, not Camel's copyBlob: Camel's ignores the destination name (see STACK.md).
-        dst.beginCopy(src.getBlobUrl(), Duration.ofMillis(100)).waitForCompletion(Duration.ofMinutes(10));
+        c.getBlobClient(to).beginCopy(src.getBlobUrl(), Duration.ofMillis(100)).waitForCompletion(Duration.ofMinutes(10));
         return stat(bucket, to).orElseThrow(() -> new IllegalStateException("copy of " + from + " to " + to + " vanished"));
     }
 
     @Override
     public void delete(String bucket, String name) {
-        container(bucket).getBlobClient(name).deleteIfExists();
+        try {
+            endpoints.call(endpoint(bucket, "deleteBlob"), e -> e.getIn().setHeader(BlobConstants.BLOB_NAME, name));
+        } catch (BlobStorageException e) {
+            if (e.getStatusCode() != 404) {
+                throw e; // already gone is what a delete wants
+            }
+        }
     }
 
     @Override
     public void upload(String bucket, String name, Path file) {
-        container(bucket).getBlobClient(name).uploadFromFile(file.toString(), true);
+        endpoints.call(endpoint(bucket, "uploadBlockBlob"), e -> {
+            e.getIn().setHeader(BlobConstants.BLOB_NAME, name);
+            e.getIn().setBody(file.toFile());
+        });
     }
 
     @Override
     public String kind() {
         return "azure";
+    }
+
+    @Override
+    public void close() {
+        endpoints.close();
     }
 
     private static String hex(byte[] md5) {

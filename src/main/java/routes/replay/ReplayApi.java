@@ -15,9 +15,9 @@ public class ReplayApi {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final ReplayService service;
+    private final ReplayRuns service;
 
-    public ReplayApi(ReplayService service) {
+    public ReplayApi(ReplayRuns service) {
         this.service = service;
     }
 
@@ -68,7 +68,7 @@ public class ReplayApi {
             n.put("records", d.records());
             n.put("badRecords", d.badRecords());
             n.put("sourceFiles", d.sourceFiles());
-            n.set("filesDeleted", JSON.valueToTree(service.filesDeleted(id, d.day(), null)));
+            n.set("filesDeleted", JSON.valueToTree(service.filesDeleted(id, d.day())));
             n.put("segmentsRemoved", d.segmentsRemoved());
             if (d.durationMs() != null) {
                 n.put("durationMs", d.durationMs());

@@ -102,7 +102,7 @@ public class ReplayCommand implements Callable<Integer> {
             }
         }
         try (FlowledgerApp app = new FlowledgerApp(config).startJob()) {
-            ReplayService service = app.camelContext().getRegistry().lookupByNameAndType("replayService", ReplayService.class);
+            ReplayRuns service = app.camelContext().getRegistry().lookupByNameAndType("replayRuns", ReplayRuns.class);
             String runId;
             if (resume == null) {
                 runId = service.submit(params);
@@ -150,7 +150,7 @@ public class ReplayCommand implements Callable<Integer> {
      * A run whose owner died still shows its last heartbeat: wait until it is older than the lease, unless the owner
      * was a process of this host that no longer exists (then the claim is taken over at once).
      */
-    private static void waitForLease(ReplayService service, String runId, PrintWriter out) throws InterruptedException {
+    private static void waitForLease(ReplayRuns service, String runId, PrintWriter out) throws InterruptedException {
         long deadline = System.currentTimeMillis() + service.lease().toMillis() * 2 + 5_000;
         boolean told = false;
         while (System.currentTimeMillis() < deadline) {

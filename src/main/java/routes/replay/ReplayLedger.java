@@ -183,6 +183,30 @@ public final class ReplayLedger {
         update("DELETE FROM replay_druid_segments WHERE run_id = ? AND replay_day = ?", runId, day);
     }
 
+    // ------------------------------------------------------------------ the day's Kafka transaction (V41)
+
+    /** A failed day whose Kafka transaction was begun and never confirmed aborted, with its run's parameters. */
+    public record OpenTransaction(String runId, String day, String params) {
+    }
+
+    /** Records the day's transaction as open (begun), committed or aborted. */
+    public void kafkaTransaction(String runId, String day, String state) {
+        update("UPDATE replay_days SET kafka_txn = ? WHERE run_id = ? AND replay_day = ?", state, runId, day);
+    }
+
+    /** open, committed, aborted, or null when the day never began one. */
+    public String kafkaTransaction(String runId, String day) {
+        List<String> state = query("SELECT kafka_txn FROM replay_days WHERE run_id = ? AND replay_day = ?",
+                rs -> rs.getString(1), runId, day);
+        return state.isEmpty() ? null : state.get(0);
+    }
+
+    public List<OpenTransaction> openTransactionsOfFailedDays() {
+        return query("SELECT d.run_id, d.replay_day, r.params FROM replay_days d JOIN replay_runs r ON r.id = d.run_id"
+                + " WHERE d.kafka_txn = 'open' AND d.status = 'FAILED' ORDER BY d.run_id, d.replay_day",
+                rs -> new OpenTransaction(rs.getString(1), rs.getString(2), rs.getString(3)));
+    }
+
     // ------------------------------------------------------------------ blobs and segments
 
     public void planBackup(Backup b) {

@@ -7,7 +7,7 @@ import routes.app.FlowledgerApp;
 import routes.app.PipelineModule;
 import routes.common.S3Clients;
 
-/** Plugs the replay pipeline in: its keys, its beans ({@code replayService}, {@code replayApi}), the {@code replay} command. */
+/** Plugs the replay pipeline in: its keys, its beans (the run, one per day step, {@code replayApi}), the {@code replay} command. */
 public class ReplayModule implements PipelineModule {
 
     @Override
@@ -36,6 +36,11 @@ public class ReplayModule implements PipelineModule {
         }
         c.getInt("flowledger.replay.linger-ms", 0, 60_000);
         c.getInt("flowledger.replay.batch-size", 1, 16 << 20);
+        long txn = c.getDuration("flowledger.replay.transaction-timeout").toMillis();
+        if (txn < 1000 || txn > Integer.MAX_VALUE) {
+            throw c.invalid("flowledger.replay.transaction-timeout", "must be between one second and 24 days "
+                    + "(and at most the broker's transaction.max.timeout.ms, 15 minutes by default)");
+        }
         c.require("flowledger.replay.backup-prefix");
         c.require("flowledger.replay.dead-letter-prefix");
         if (c.isSet("flowledger.druid.url")) {
@@ -53,14 +58,31 @@ public class ReplayModule implements PipelineModule {
 
     @Override
     public void bind(FlowledgerApp app, BiConsumer<String, Object> registry) {
-        ReplayService service = new ReplayService(app.config(), new ReplayLedger(app.db().dataSource()),
-                app::statusEmitter, () -> {
+        Config config = app.config();
+        ReplayLedger ledger = new ReplayLedger(app.db().dataSource());
+        ActiveRun.Registry runs = new ActiveRun.Registry();
+        ReplayEvents events = new ReplayEvents(app::statusEmitter, () -> {
             var camel = app.camelContext();
             return camel == null ? null
                     : camel.getRegistry().findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
         });
-        registry.accept("replayService", service);
-        registry.accept("replayApi", new ReplayApi(service));
+        double maxBadRatio = Double.parseDouble(config.get("flowledger.replay.max-bad-ratio"));
+        DayTransactions kafka = new DayTransactions(config);
+        DruidSegments druid = new DruidSegments(config);
+        OpenTransactions open = new OpenTransactions(ledger, kafka);
+        Restore restore = new Restore(ledger, runs, events, open);
+        ReplayRuns replayRuns = new ReplayRuns(config, ledger, runs, events);
+        // The steps of a day, in the order the replay-day route calls them (restore on failure).
+        registry.accept("replayRuns", replayRuns);
+        registry.accept("replayPreflight", new Preflight(ledger, runs, events, maxBadRatio));
+        registry.accept("replayBackup", new DownstreamBackup(config, ledger, runs, events, druid, restore));
+        registry.accept("replayDay", new DayReplay(config, ledger, runs, events, kafka, open));
+        registry.accept("replayCleanup", new Cleanup(ledger, runs, events, druid));
+        registry.accept("replayRestore", restore);
+        registry.accept("replaySlackReport", new SlackReport(ledger, runs, replayRuns));
+        registry.accept("replayKafka", kafka);
+        registry.accept("replayDruid", druid);
+        registry.accept("replayApi", new ReplayApi(replayRuns));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package routes.replay;
 
+import org.apache.camel.CamelContext;
 import routes.app.Config;
 import routes.common.S3Clients;
 
@@ -9,10 +10,10 @@ public final class ReplayStores {
     private ReplayStores() {
     }
 
-    public static ReplayStore create(Config c) {
+    public static ReplayStore create(Config c, CamelContext camel) {
         return switch (c.get("flowledger.replay.store").toLowerCase()) {
-            case "s3" -> new S3ReplayStore(S3Clients.create(c));
-            default -> new AzureReplayStore(c.require("flowledger.azure.connection-string"));
+            case "s3" -> new S3ReplayStore(S3Clients.create(c), camel);
+            default -> new AzureReplayStore(c.require("flowledger.azure.connection-string"), camel);
         };
     }
 }

@@ -24,6 +24,8 @@ public final class KafkaSandbox implements AutoCloseable {
 
     private final Path dir;
     private final int port;
+    private int controllerPort;
+    private boolean formatted;
     private KafkaRaftServer server;
 
     private KafkaSandbox(Path dir, int port) {
@@ -45,6 +47,7 @@ public final class KafkaSandbox implements AutoCloseable {
     }
 
     private void doStart(int controllerPort) throws Exception {
+        this.controllerPort = controllerPort;
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
@@ -60,6 +63,8 @@ public final class KafkaSandbox implements AutoCloseable {
         p.put("offsets.topic.num.partitions", "1");
         p.put("transaction.state.log.replication.factor", "1");
         p.put("transaction.state.log.min.isr", "1");
+        // One partition, like the offsets topic: the first transactional producer then starts in a second, not ten.
+        p.put("transaction.state.log.num.partitions", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("auto.create.topics.enable", "true");
         p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
@@ -67,11 +72,14 @@ public final class KafkaSandbox implements AutoCloseable {
         try (var w = Files.newBufferedWriter(file)) {
             p.store(w, "flowledger sandbox broker");
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        kafka.tools.StorageTool.execute(
-                new String[] {"format", "-t", UUID.randomUUID().toString().replace("-", "").substring(0, 22),
-                    "-c", file.toString()},
-                new PrintStream(out, true, StandardCharsets.UTF_8));
+        if (!formatted) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            kafka.tools.StorageTool.execute(
+                    new String[] {"format", "-t", UUID.randomUUID().toString().replace("-", "").substring(0, 22),
+                        "-c", file.toString()},
+                    new PrintStream(out, true, StandardCharsets.UTF_8));
+            formatted = true;
+        }
         server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
         server.startup();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
@@ -81,6 +89,20 @@ public final class KafkaSandbox implements AutoCloseable {
 
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
+    }
+
+    /** Stops the broker as a crash would leave it to its clients (its logs stay, for {@link #restart()}). */
+    public void stop() {
+        if (server != null) {
+            server.shutdown();
+            server.awaitShutdown();
+            server = null;
+        }
+    }
+
+    /** Starts the stopped broker again on the same ports and logs. */
+    public void restart() throws Exception {
+        doStart(controllerPort);
     }
 
     @Override

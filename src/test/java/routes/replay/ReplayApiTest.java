@@ -123,6 +123,11 @@ class ReplayApiTest {
             assertThat(metrics).contains("flowledger_replay_records_total").contains("flowledger_replay_days_total");
             assertThat(events).anyMatch(e -> StatusEvent.DATASET_DETAILS.equals(e.kind())
                     && Long.valueOf(25).equals(e.properties().recordCount()));
+            // Progress counts records, not days: the day's replay and clean-up events say how many records they cover.
+            assertThat(events.stream().filter(e -> "2019-12-01".equals(e.properties().recordId())
+                    && "SUCCESS".equals(e.properties().status())))
+                    .filteredOn(e -> List.of("REPLAY", "CLEANUP").contains(e.properties().stage()))
+                    .extracting(e -> e.properties().recordCount()).containsExactly(25L, 25L);
         }
     }
 }

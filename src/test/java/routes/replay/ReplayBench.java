@@ -29,8 +29,8 @@ import routes.testkit.KafkaServer;
 
 /**
  * Replay throughput: 2,000,000 records of 200 bytes from gzip'd blobs in Azurite into Kafka (the whole command:
- * pre-flight read, replay, ledger), against Kafka's own ProducerPerformance on the same broker, with the same record
- * size and producer settings, in the same run. Run with {@code mvn -B -o -Pbench test -Dtest=ReplayBench} (256 MB
+ * pre-flight read, replay in one Kafka transaction, ledger), against Kafka's own ProducerPerformance (no transaction)
+ * on the same broker, with the same record size and producer settings, in the same run. Run with {@code mvn -B -o -Pbench test -Dtest=ReplayBench} (256 MB
  * heap, which also holds the broker).
  */
 @Tag("bench")
@@ -79,7 +79,7 @@ class ReplayBench {
             ProducerPerformance.main(new String[] {"--topic", "bench-baseline", "--num-records", String.valueOf(RECORDS),
                 "--record-size", String.valueOf(RECORD_SIZE), "--throughput", "-1", "--producer-props",
                 "bootstrap.servers=" + KafkaServer.bootstrapServers(), "acks=all", "enable.idempotence=true",
-                "linger.ms=5", "batch.size=131072"});
+                "linger.ms=5", "batch.size=131072", "buffer.memory=" + DayTransactions.BUFFER_MEMORY});
         } finally {
             System.setOut(stdout);
         }
@@ -111,7 +111,8 @@ class ReplayBench {
         System.out.printf(Locale.ROOT, "baseline ProducerPerformance : %,10.0f records/s%n", baseline);
         System.out.printf(Locale.ROOT, "flowledger replay (whole run): %,10.0f records/s  (%.1f s incl. start-up, "
                 + "pre-flight read of every blob, replay, ledger)%n", replayRate, seconds);
-        System.out.printf(Locale.ROOT, "ratio                        : %10.2f  (goal >= 0.60)%n", replayRate / baseline);
+        System.out.printf(Locale.ROOT, "ratio                        : %10.2f  (goal >= 0.80; the day is one Kafka transaction, "
+                + "the baseline has none)%n", replayRate / baseline);
     }
 
     /** One newline-free JSON record of exactly RECORD_SIZE bytes. */

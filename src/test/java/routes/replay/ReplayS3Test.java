@@ -98,6 +98,8 @@ class ReplayS3Test {
                 .extracting(r -> r.get("status")).containsExactly("SUCCEEDED", "FAILED");
         assertThat(consumeAll(KafkaServer.bootstrapServers(), topic).stream().filter(r -> r.contains("2019-12-01")))
                 .hasSize(70);
+        assertThat(consumeAll(KafkaServer.bootstrapServers(), topic)).as("the refused day's transaction is aborted")
+                .noneMatch(r -> r.contains("2019-12-02"));
         assertThat(snapshot(s3, bucket, "channel/2019-12-01")).isEmpty();
         assertThat(snapshot(s3, bucket, "telemetry-denormalized/2019-12-01")).isEmpty();
         Map<String, String> day2After = new TreeMap<>(snapshot(s3, bucket, "channel/2019-12-02"));

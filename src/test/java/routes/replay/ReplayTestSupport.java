@@ -101,9 +101,19 @@ final class ReplayTestSupport {
         return out;
     }
 
-    /** Every record value in the topic, read back from the beginning to its current end. */
+    /** Every record value a read_committed consumer sees in the topic, from the beginning to its current end. */
     static List<String> consumeAll(String bootstrap, String topic) {
+        return consume(bootstrap, topic, "read_committed");
+    }
+
+    /** Every record value in the log, committed or not (what a read_uncommitted consumer sees). */
+    static List<String> consumeUncommitted(String bootstrap, String topic) {
+        return consume(bootstrap, topic, "read_uncommitted");
+    }
+
+    private static List<String> consume(String bootstrap, String topic, String isolation) {
         Properties p = new Properties();
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());

@@ -1,0 +1,53 @@
+package routes.replay;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import routes.common.status.StatusEmitter;
+import routes.common.status.StatusEvent;
+import routes.common.status.StatusEvent.Props;
+import routes.common.status.StatusEvent.State;
+
+/** What the replay steps tell the world: status messages (per day, with its record count) and Micrometer counters. */
+final class ReplayEvents {
+
+    private static final Logger LOG = LoggerFactory.getLogger("flowledger.replay");
+
+    private final Supplier<StatusEmitter> emitter;
+    private final Supplier<MeterRegistry> meters;
+
+    ReplayEvents(Supplier<StatusEmitter> emitter, Supplier<MeterRegistry> meters) {
+        this.emitter = emitter;
+        this.meters = meters;
+    }
+
+    /** A day's status: recordId is the day; recordCount the records the event covers (progress counts records). */
+    void day(String runId, String day, String stage, State state, String message, long records) {
+        emit(new StatusEvent(StatusEvent.STATUS, new Props(java.util.UUID.randomUUID().toString(), runId, null, null, null,
+                records, day, "1", stage, state.name(), message, null, java.time.Instant.now())));
+    }
+
+    void emit(StatusEvent e) {
+        try {
+            StatusEmitter em = emitter.get();
+            if (em != null) {
+                em.emit(e);
+            }
+        } catch (RuntimeException ex) {
+            LOG.warn("status message not emitted: {}", ex.getMessage());
+        }
+    }
+
+    /** Micrometer counters, scraped as flowledger_replay_..._total on /observe/metrics (none in a job command). */
+    void count(String name, long amount, String tag, String value) {
+        try {
+            MeterRegistry registry = meters.get();
+            if (registry != null && amount > 0) {
+                registry.counter(name, tag, value).increment(amount);
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("metric {} not counted: {}", name, e.getMessage());
+        }
+    }
+}
