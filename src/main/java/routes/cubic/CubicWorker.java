@@ -34,9 +34,17 @@ public class CubicWorker {
         this.batchSize = batchSize;
     }
 
-    /** The work this instance takes on in this round, as units (see {@link LoadStateMachine#claimUnits(int)}). */
-    public List<List<CubicLoad>> claimUnits() {
-        return states.claimUnits(batchSize);
+    /** Exchange property: whether the last round claimed anything (the work route claims again at once if so). */
+    public static final String CLAIMED = "cubicClaimed";
+
+    /**
+     * The work this instance takes on in this round, as units (see {@link LoadStateMachine#claimUnits(int)}); none
+     * once the service is stopping.
+     */
+    public List<List<CubicLoad>> claimUnits(Exchange exchange) {
+        List<List<CubicLoad>> units = exchange.getContext().isStopping() ? List.of() : states.claimUnits(batchSize);
+        exchange.setProperty(CLAIMED, !units.isEmpty());
+        return units;
     }
 
     /** Exchange property holding what is left of the unit being worked through. */
