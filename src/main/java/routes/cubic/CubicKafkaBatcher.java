@@ -153,6 +153,9 @@ public class CubicKafkaBatcher implements AutoCloseable {
         b.out.write(oneLine(exchange.getMessage().getBody(String.class)).getBytes(StandardCharsets.UTF_8));
         b.out.write('\n');
         b.count++;
+        if (commit instanceof CubicKafkaCommits.Commit c) {
+            c.flushPending(); // commits a timer-written batch waited for the consumer's thread
+        }
         if (commit != null) {
             b.commits.put(new TopicPartition(topic, partition == null ? 0 : partition), commit);
         }

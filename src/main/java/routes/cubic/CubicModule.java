@@ -71,6 +71,7 @@ public class CubicModule implements PipelineModule {
         CubicKafkaBatcher batcher = new CubicKafkaBatcher(kafka, status);
         batcher.job = config.getBoolean("flowledger.job") || app.isJob();
         registry.accept("cubicKafkaBatcher", batcher);
+        registry.accept("cubicKafkaCommits", new CubicKafkaCommits());
         CubicDmapFetcher dmap = new CubicDmapFetcher(dmapSettings, ds, status);
         dmap.job = batcher.job;
         registry.accept("cubicDmapFetcher", dmap);
