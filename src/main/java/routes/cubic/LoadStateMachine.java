@@ -21,6 +21,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import routes.common.ClaimOwner;
 
 /**
  * The load state machine of ADR 5. Every allowed move is one {@link Transition}; each is a single guarded update
@@ -79,6 +82,8 @@ public class LoadStateMachine {
         EXPIRED,
         NONE
     }
+
+    private static final Logger LOG = LoggerFactory.getLogger(LoadStateMachine.class);
 
     static final String SELECT = "SELECT l.id, l.table_id, t.name AS table_name, t.s3_prefix, t.columns, l.status, l.s3_key,"
             + " l.s3_modified, l.s3_size, s.snapshot, l.attempts, l.error_reason, l.record_count, l.output_key"
@@ -220,6 +225,7 @@ public class LoadStateMachine {
     public List<List<CubicLoad>> claimUnits(int max) {
         List<List<CubicLoad>> units = new ArrayList<>();
         int[] budget = {max};
+        endLeasesOfDeadHolders();
         Instant now = Instant.now();
         // Expired claims, in each group's order, so an ODS group is taken up again as one ordered unit.
         List<long[]> expired = ids("SELECT l.id, l.group_id, " + ODS + " FROM cubic_loads l JOIN cubic_tables g ON g.id = l.group_id"
@@ -323,6 +329,33 @@ public class LoadStateMachine {
             }
             return r;
         });
+    }
+
+    /**
+     * A holder that was a process of this host and no longer exists (kill -9, crash) will never renew its leases:
+     * they end now, so the retake below takes its loads up at once instead of after flowledger.cubic.lease.
+     */
+    private void endLeasesOfDeadHolders() {
+        List<String> holders = Sql.run(ds, c -> {
+            List<String> r = new ArrayList<>();
+            try (PreparedStatement ps = Sql.prepare(c, "SELECT DISTINCT owner FROM cubic_loads WHERE status IN"
+                    + " ('ingesting', 'archiving', 'erroring') AND owner IS NOT NULL AND owner <> ? AND lease_until >= ?",
+                    instance, Instant.now()); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    r.add(rs.getString(1));
+                }
+            }
+            return r;
+        });
+        for (String holder : holders) {
+            Optional<String> dead = ClaimOwner.deadOnThisHost(holder);
+            if (dead.isPresent()) {
+                Instant ended = Instant.now().minusMillis(1);
+                int n = Sql.run(ds, c -> Sql.update(c, "UPDATE cubic_loads SET lease_until = ? WHERE owner = ?"
+                        + " AND status IN ('ingesting', 'archiving', 'erroring') AND lease_until > ?", ended, holder, ended));
+                LOG.warn("cubic-ingestion: taking over the claims of {} ({} load(s)): {}", holder, n, dead.get());
+            }
+        }
     }
 
     private Transition retakeFor(long id) {
