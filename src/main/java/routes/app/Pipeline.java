@@ -10,7 +10,7 @@ public enum Pipeline {
     ROKET_UPLOAD("roket-upload", "routes.roket.RoketUploadModule", List.of("roket-upload.yaml")),
     STATUS("status", "routes.status.StatusModule", List.of("status.yaml")),
     CUBIC_INGESTION("cubic-ingestion", "routes.cubic.CubicModule",
-            List.of("cubic-incoming.yaml", "cubic-ingest.yaml", "cubic-kafka-batcher.yaml", "cubic-dmap-fetch.yaml")),
+            List.of("cubic-ingestion.yaml")),
     REPLAY("replay", "routes.replay.ReplayModule", List.of("replay.yaml")),
     PATTERNS("patterns", "routes.patterns.PatternsModule", List.of("templates/*.yaml", "patterns.yaml"));
 

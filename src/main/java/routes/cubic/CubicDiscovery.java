@@ -19,13 +19,13 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import routes.common.status.StatusEvent;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import org.apache.camel.Exchange;
+import software.amazon.awssdk.services.s3.model.ListObjectsRequest;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * Discovery: lists the incoming bucket under {@code cubic/} page by page and inserts each new object of a
+ * Discovery: the cubic-ingestion route lists the incoming bucket under {@code cubic/} page by page (aws2-s3
+ * {@code listObjects}) and hands each page here, which inserts each new object of a
  * registered table as a {@code ready} load (idempotent: unique on key and modified time, so two instances listing
  * at once insert it once). A {@code LOAD...1.csv.gz} with a new modified time starts a new ODS snapshot; every ODS
  * load is linked to the snapshot current when it is discovered. Objects under no registered prefix are reported
@@ -44,7 +44,6 @@ public class CubicDiscovery {
     }
 
     private final DataSource ds;
-    private final S3Client s3;
     private final CubicSettings settings;
     private final CubicTables tables;
     private final LoadStateMachine states;
@@ -52,10 +51,9 @@ public class CubicDiscovery {
     private final CubicMetrics metrics;
     private final int pageSize;
 
-    public CubicDiscovery(DataSource ds, S3Client s3, CubicSettings settings, CubicTables tables, LoadStateMachine states,
+    public CubicDiscovery(DataSource ds, CubicSettings settings, CubicTables tables, LoadStateMachine states,
                           Consumer<StatusEvent> status, CubicMetrics metrics, int pageSize) {
         this.ds = ds;
-        this.s3 = s3;
         this.settings = settings;
         this.tables = tables;
         this.states = states;
@@ -64,39 +62,78 @@ public class CubicDiscovery {
         this.pageSize = pageSize;
     }
 
-    public Summary poll() {
-        List<CubicTables.Table> known = tables.all();
-        int listed = 0;
-        int loads = 0;
-        int snapshots = 0;
-        int unknown = 0;
-        String token = null;
-        do {
-            ListObjectsV2Request.Builder req = ListObjectsV2Request.builder().bucket(settings.incomingBucket())
-                    .prefix(CubicSettings.PREFIX).maxKeys(pageSize);
-            if (token != null) {
-                req.continuationToken(token);
-            }
-            ListObjectsV2Response page = s3.listObjectsV2(req.build());
-            List<S3Object> objects = new ArrayList<>();
-            for (S3Object o : page.contents()) {
-                // Some stores (S3Proxy's filesystem provider) list directory markers as objects.
-                if (!o.key().endsWith("/")) {
-                    objects.add(o);
-                }
-            }
-            listed += objects.size();
-            int[] r = registerPage(known, objects);
-            loads += r[0];
-            snapshots += r[1];
-            unknown += r[2];
-            token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
-        } while (token != null);
-        if (loads > 0 || unknown > 0) {
-            LOG.info("Discovery: {} object(s) listed, {} new load(s), {} new snapshot(s), {} under no registered prefix",
-                    listed, loads, snapshots, unknown);
+    /** Exchange properties of one listing round: the page's marker, whether more pages follow, the running summary. */
+    public static final String MARKER = "cubicListMarker";
+    public static final String MORE = "cubicListMore";
+    public static final String SUMMARY = "cubicListSummary";
+
+    /**
+     * The next page's request for the route's aws2-s3 {@code listObjects} (listing only: nothing is downloaded),
+     * under {@code cubic/} so tables registered while running are found without a new poller.
+     */
+    public ListObjectsRequest listRequest(Exchange exchange) {
+        String marker = exchange.getProperty(MARKER, String.class);
+        ListObjectsRequest.Builder req = ListObjectsRequest.builder().bucket(settings.incomingBucket())
+                .prefix(CubicSettings.PREFIX).maxKeys(pageSize);
+        if (marker != null) {
+            req.marker(marker);
         }
-        return new Summary(listed, loads, snapshots, unknown);
+        return req.build();
+    }
+
+    /**
+     * One listed page: each new object of a registered table becomes a ready load (idempotent insert on key and
+     * modified time). A full page means more may follow: the route lists again from its last key.
+     */
+    public Summary registerPage(List<S3Object> page, Exchange exchange) {
+        List<CubicTables.Table> known = tables.all();
+        List<S3Object> objects = new ArrayList<>();
+        for (S3Object o : page) {
+            // Some stores (S3Proxy's filesystem provider) list directory markers as objects.
+            if (!o.key().endsWith("/")) {
+                objects.add(o);
+            }
+        }
+        int[] r = registerPage(known, objects);
+        return summarise(exchange, page, objects, r);
+    }
+
+    /** Registers listed objects as loads (what one page does), outside a listing round. */
+    public Summary register(List<S3Object> objects) {
+        int[] r = registerPage(tables.all(), objects.stream().filter(o -> !o.key().endsWith("/")).toList());
+        return new Summary(objects.size(), r[0], r[1], r[2]);
+    }
+
+    private Summary summarise(Exchange exchange, List<S3Object> page, List<S3Object> objects, int[] r) {
+        Summary before = exchange.getProperty(SUMMARY, Summary.class);
+        Summary sum = before == null ? new Summary(0, 0, 0, 0) : before;
+        sum = new Summary(sum.listed() + objects.size(), sum.newLoads() + r[0], sum.newSnapshots() + r[1], sum.unknown() + r[2]);
+        exchange.setProperty(SUMMARY, sum);
+        boolean more = page.size() >= pageSize;
+        exchange.setProperty(MORE, more);
+        exchange.setProperty(MARKER, page.isEmpty() ? null : page.get(page.size() - 1).key());
+        if (!more) {
+            exchange.removeProperty(MARKER);
+            exchange.removeProperty(SUMMARY);
+            if (sum.newLoads() > 0 || sum.unknown() > 0) {
+                LOG.info("Discovery: {} object(s) listed, {} new load(s), {} new snapshot(s), {} under no registered prefix",
+                        sum.listed(), sum.newLoads(), sum.newSnapshots(), sum.unknown());
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * An object this instance just wrote to incoming (Kafka batcher, DMAP fetch), listed by its key and registered at
+     * once, so its load row exists before the writer confirms (the batcher commits its offsets only after this).
+     * Listed rather than HEADed: the modified time must be the listing's, the one discovery sees.
+     */
+    public void registerWritten(String key, List<S3Object> listed) {
+        List<S3Object> it = listed.stream().filter(o -> o.key().equals(key)).toList();
+        if (it.isEmpty()) {
+            throw new IllegalStateException("s3://" + settings.incomingBucket() + "/" + key + " was written but is not listed");
+        }
+        registerPage(tables.all(), it);
     }
 
     private int[] registerPage(List<CubicTables.Table> known, List<S3Object> objects) {

@@ -1,13 +1,12 @@
 package routes.cubic;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -16,16 +15,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
+import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import routes.app.Config;
 import routes.common.status.StatusEvent;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * The DMAP fetch (ADR 5's py_cubic_dmap_fetch): for each configured dataset, downloads the day's file from
- * the DMAP API ({@code GET <url>/datasets/<dataset>/<yyyy-MM-dd>} with header {@code x-api-key}) and uploads it to
+ * The DMAP fetch's rules (ADR 5's py_cubic_dmap_fetch; the HTTP call and the upload are the cubic-ingestion
+ * route's http and aws2-s3 steps): for each configured dataset, the day's file from the DMAP API ({@code GET <url>/datasets/<dataset>/<yyyy-MM-dd>} with header {@code x-api-key}) and uploads it to
  * {@code cubic/dmap/<table>/<yyyyMMdd>.csv} in the incoming bucket. A ledger row per dataset and day makes a re-run
  * skip what was fetched; 408/429/5xx and connection errors are retried with backoff; 401/403 is a clear error.
  */
@@ -68,18 +66,33 @@ public class CubicDmapFetcher {
     /** The outcome for one dataset and day. */
     public enum Outcome { FETCHED, ALREADY_FETCHED, NOT_AVAILABLE, REFUSED, FAILED }
 
+    /** One dataset's file of one day: where it is asked for and where it goes. */
+    public record Fetch(String dataset, String table, LocalDate day) {
+        public String getKey() {
+            return "cubic/dmap/" + table + "/" + DAY.format(day) + ".csv";
+        }
+
+        public String getCorrelationId() {
+            return "cubic-dmap-" + dataset + "-" + DAY.format(day);
+        }
+    }
+
+    /** Exchange properties of one fetch: the fetch, its outcome once decided, the attempts made. */
+    public static final String FETCH = "dmapFetch";
+    public static final String OUTCOME = "dmapOutcome";
+    public static final String OUTCOMES = "dmapOutcomes";
+    private static final String ATTEMPT = "dmapAttempt";
+    private static final String ERROR = "dmapLastError";
+    /** Not an outcome: the file is downloaded and waits for its upload. */
+    public static final String DOWNLOADED = "DOWNLOADED";
+
     private final Settings settings;
     private final DataSource ds;
-    private final S3Client s3;
-    private final String bucket;
     private final Consumer<StatusEvent> status;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    public CubicDmapFetcher(Settings settings, DataSource ds, S3Client s3, String bucket, Consumer<StatusEvent> status) {
+    public CubicDmapFetcher(Settings settings, DataSource ds, Consumer<StatusEvent> status) {
         this.settings = settings;
         this.ds = ds;
-        this.s3 = s3;
-        this.bucket = bucket;
         this.status = status;
     }
 
@@ -99,87 +112,138 @@ public class CubicDmapFetcher {
         return !settings.datasets().isEmpty();
     }
 
-    /** The scheduled check: yesterday's file (UTC) of every dataset, unless already fetched. */
-    public Map<String, Outcome> fetchYesterday() {
-        return fetchDay(LocalDate.now(ZoneOffset.UTC).minusDays(1));
+    /** The scheduled check's day: yesterday (UTC). */
+    public LocalDate yesterday() {
+        return LocalDate.now(ZoneOffset.UTC).minusDays(1);
     }
 
-    public Map<String, Outcome> fetchDay(LocalDate day) {
-        Map<String, Outcome> out = new LinkedHashMap<>();
-        settings.datasets().forEach((dataset, table) -> out.put(dataset, fetch(dataset, table, day)));
+    /**
+     * The fetches of one day the route makes (datasets already fetched for it are left out and reported as such in
+     * the exchange property {@link #OUTCOMES}, where the route collects every dataset's outcome).
+     */
+    public List<Fetch> fetches(Exchange exchange) {
+        LocalDate day = exchange.getMessage().getBody(LocalDate.class);
+        Map<String, Outcome> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+        exchange.setProperty(OUTCOMES, outcomes);
+        List<Fetch> out = new ArrayList<>();
+        settings.datasets().forEach((dataset, table) -> {
+            if ("done".equals(ledgerStatus(dataset, day))) {
+                outcomes.put(dataset, Outcome.ALREADY_FETCHED);
+            } else {
+                out.add(new Fetch(dataset, table, day));
+            }
+        });
         return out;
     }
 
-    Outcome fetch(String dataset, String table, LocalDate day) {
-        if ("done".equals(ledgerStatus(dataset, day))) {
-            return Outcome.ALREADY_FETCHED;
-        }
-        String key = "cubic/dmap/" + table + "/" + DAY.format(day) + ".csv";
-        String correlation = "cubic-dmap-" + dataset + "-" + DAY.format(day);
-        URI uri = URI.create(settings.url() + "/datasets/" + dataset + "/" + day);
-        String lastError = null;
-        for (int attempt = 1; attempt <= settings.attempts(); attempt++) {
-            Path tmp = null;
-            try {
-                tmp = Files.createTempFile("cubic-dmap-", ".csv");
-                HttpResponse<Path> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(10))
-                        .header("x-api-key", settings.apiKey()).GET().build(), HttpResponse.BodyHandlers.ofFile(tmp));
-                int code = r.statusCode();
-                if (code == 200) {
-                    long bytes = Files.size(tmp);
-                    Path file = tmp;
-                    s3.putObject(b -> b.bucket(bucket).key(key).contentType("text/csv"), RequestBody.fromFile(file));
-                    record(dataset, day, "done", key, bytes, attempt, null);
-                    LOG.info("DMAP {} for {}: {} bytes to s3://{}/{}", dataset, day, bytes, bucket, key);
-                    status.accept(StatusEvent.recordStatus(correlation, key, null, STAGE, StatusEvent.State.SUCCESS,
-                            "fetched " + bytes + " bytes", null));
-                    return Outcome.FETCHED;
-                }
-                if (code == 404) {
-                    record(dataset, day, "not_available", null, null, attempt, "the DMAP API has no file for this day yet");
-                    LOG.info("DMAP {} for {}: not available yet (404); the next run asks again", dataset, day);
-                    return Outcome.NOT_AVAILABLE;
-                }
-                if (code == 401 || code == 403) {
-                    String msg = "the DMAP API refused the API key (HTTP " + code + "): check flowledger.cubic.dmap.api-key";
-                    record(dataset, day, "refused", null, null, attempt, msg);
-                    LOG.error("DMAP {} for {}: {}", dataset, day, msg);
-                    status.accept(StatusEvent.recordStatus(correlation, key, null, STAGE, StatusEvent.State.FAILED, msg, code));
-                    return Outcome.REFUSED;
-                }
-                lastError = "HTTP " + code;
-                if (code != 408 && code != 429 && code < 500) {
-                    break; // any other 4xx: asking again will not help
-                }
-            } catch (IOException e) {
-                lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                lastError = "interrupted";
-                break;
-            } finally {
-                if (tmp != null) {
-                    try {
-                        Files.deleteIfExists(tmp);
-                    } catch (IOException ignored) {
-                        // temp file
-                    }
+    /** The HTTP endpoint of one fetch ({@code GET <url>/datasets/<dataset>/<yyyy-MM-dd>}; answers judged below). */
+    public String uri(Fetch f) {
+        return settings.url() + "/datasets/" + f.dataset() + "/" + f.day() + "?throwExceptionOnFailure=false";
+    }
+
+    /** Before each attempt: the API key header (set here, so it never shows in a route definition), no body. */
+    public void prepare(Exchange exchange) {
+        exchange.getMessage().setHeaders(new java.util.HashMap<>());
+        exchange.getMessage().setHeader("x-api-key", settings.apiKey());
+        exchange.getMessage().setHeader(Exchange.HTTP_METHOD, "GET");
+        exchange.getMessage().setBody(null);
+        exchange.setProperty("dmapUri", uri(exchange.getProperty(FETCH, Fetch.class)));
+        exchange.setProperty(ATTEMPT, exchange.getProperty(ATTEMPT, 0, Integer.class) + 1);
+    }
+
+    /**
+     * The DMAP API's answer: 200 spools the file to local disk for the upload, 404 (not yet available) and 401/403
+     * (key refused) end the fetch, 408/429/5xx are tried again with backoff, any other 4xx ends it as failed.
+     */
+    public void answered(Exchange exchange) throws IOException {
+        Fetch f = exchange.getProperty(FETCH, Fetch.class);
+        int attempt = exchange.getProperty(ATTEMPT, Integer.class);
+        int code = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        if (code == 200) {
+            Path tmp = Files.createTempFile("cubic-dmap-", ".csv");
+            try (InputStream in = exchange.getMessage().getBody(InputStream.class)) {
+                if (in != null) {
+                    Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 }
             }
-            if (attempt < settings.attempts()) {
-                try {
-                    Thread.sleep(settings.backoff().toMillis() * attempt);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
+            exchange.getMessage().setHeaders(new java.util.HashMap<>());
+            exchange.getMessage().setBody(tmp.toFile());
+            exchange.setProperty(OUTCOME, DOWNLOADED);
+            return;
         }
-        String msg = "DMAP fetch failed after " + settings.attempts() + " attempt(s): " + lastError;
-        record(dataset, day, "failed", null, null, settings.attempts(), msg);
-        LOG.error("DMAP {} for {}: {}", dataset, day, msg);
-        status.accept(StatusEvent.recordStatus(correlation, key, null, STAGE, StatusEvent.State.FAILED, msg, null));
-        return Outcome.FAILED;
+        if (code == 404) {
+            record(f.dataset(), f.day(), "not_available", null, null, attempt, "the DMAP API has no file for this day yet");
+            LOG.info("DMAP {} for {}: not available yet (404); the next run asks again", f.dataset(), f.day());
+            end(exchange, f, Outcome.NOT_AVAILABLE);
+            return;
+        }
+        if (code == 401 || code == 403) {
+            String msg = "the DMAP API refused the API key (HTTP " + code + "): check flowledger.cubic.dmap.api-key";
+            record(f.dataset(), f.day(), "refused", null, null, attempt, msg);
+            LOG.error("DMAP {} for {}: {}", f.dataset(), f.day(), msg);
+            status.accept(StatusEvent.recordStatus(f.getCorrelationId(), f.getKey(), null, STAGE, StatusEvent.State.FAILED, msg, code));
+            end(exchange, f, Outcome.REFUSED);
+            return;
+        }
+        exchange.setProperty(ERROR, "HTTP " + code);
+        if (code != 408 && code != 429 && code < 500) {
+            giveUp(exchange, f); // any other 4xx: asking again will not help
+            return;
+        }
+        again(exchange, f);
+    }
+
+    /** The API could not be reached (connection refused, timeout): tried again with backoff. */
+    public void unreachable(Exchange exchange) {
+        Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        exchange.setProperty(ERROR, e == null ? "unreachable" : e.getClass().getSimpleName() + ": " + e.getMessage());
+        again(exchange, exchange.getProperty(FETCH, Fetch.class));
+    }
+
+    private void again(Exchange exchange, Fetch f) {
+        int attempt = exchange.getProperty(ATTEMPT, Integer.class);
+        if (attempt >= settings.attempts()) {
+            giveUp(exchange, f);
+            return;
+        }
+        try {
+            Thread.sleep(settings.backoff().toMillis() * attempt);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            exchange.setProperty(ERROR, "interrupted");
+            giveUp(exchange, f);
+        }
+    }
+
+    private void giveUp(Exchange exchange, Fetch f) {
+        int attempt = exchange.getProperty(ATTEMPT, Integer.class);
+        String msg = "DMAP fetch failed after " + attempt + " attempt(s): " + exchange.getProperty(ERROR, String.class);
+        record(f.dataset(), f.day(), "failed", null, null, attempt, msg);
+        LOG.error("DMAP {} for {}: {}", f.dataset(), f.day(), msg);
+        status.accept(StatusEvent.recordStatus(f.getCorrelationId(), f.getKey(), null, STAGE, StatusEvent.State.FAILED, msg, null));
+        end(exchange, f, Outcome.FAILED);
+    }
+
+    /** The file is in the incoming bucket (and registered as a load): the day is done. */
+    public void uploaded(Exchange exchange) throws IOException {
+        Fetch f = exchange.getProperty(FETCH, Fetch.class);
+        java.io.File file = exchange.getProperty("dmapFile", java.io.File.class);
+        long bytes = file.length();
+        Files.deleteIfExists(file.toPath());
+        record(f.dataset(), f.day(), "done", f.getKey(), bytes, exchange.getProperty(ATTEMPT, Integer.class), null);
+        LOG.info("DMAP {} for {}: {} bytes to s3://.../{}", f.dataset(), f.day(), bytes, f.getKey());
+        status.accept(StatusEvent.recordStatus(f.getCorrelationId(), f.getKey(), null, STAGE, StatusEvent.State.SUCCESS,
+                "fetched " + bytes + " bytes", null));
+        end(exchange, f, Outcome.FETCHED);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void end(Exchange exchange, Fetch f, Outcome o) {
+        exchange.setProperty(OUTCOME, o.name());
+        Map<String, Outcome> all = exchange.getProperty(OUTCOMES, Map.class);
+        if (all != null) {
+            all.put(f.dataset(), o);
+        }
     }
 
     private String ledgerStatus(String dataset, LocalDate day) {

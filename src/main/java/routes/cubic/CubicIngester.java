@@ -38,16 +38,12 @@ import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Types;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.ResponseInputStream;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
 /**
- * The ingest step: streams a load (gzip or plain CSV, or newline-delimited JSON for Kafka-built files) row by row,
- * checks its header against the table's known columns, writes Parquet to a local temp file (bounded row groups, so
- * a 1 GB load fits a 256 MB heap) and uploads it to the springboard bucket under a key derived only from the
- * load's table, snapshot and file name, so a retried ingest overwrites its earlier output.
+ * The ingest rule: reads a load (gzip or plain CSV, or newline-delimited JSON for Kafka-built files) row by row as
+ * the route streams it from S3, checks its header against the table's known columns and writes Parquet to a local
+ * temp file (bounded row groups, so a 1 GB load fits a 256 MB heap). The route uploads it to the springboard
+ * bucket under a key derived only from the load's table, snapshot and file name, so a retried ingest overwrites.
  */
 public class CubicIngester {
 
@@ -57,7 +53,7 @@ public class CubicIngester {
     private static final long RENEW_EVERY_MS = 10_000;
 
     /** What an ingest produced. */
-    public record Result(long records, String outputKey, String columns) {
+    public record Result(long records, String outputKey, String columns, java.io.File file) {
     }
 
     /** Lets the ingest keep its claim alive on a long load; false means the claim is lost and the ingest stops. */
@@ -66,12 +62,10 @@ public class CubicIngester {
         boolean renew();
     }
 
-    private final S3Client s3;
     private final CubicSettings settings;
     private final CubicTables tables;
 
-    public CubicIngester(S3Client s3, CubicSettings settings, CubicTables tables) {
-        this.s3 = s3;
+    public CubicIngester(CubicSettings settings, CubicTables tables) {
         this.settings = settings;
         this.tables = tables;
     }
@@ -87,16 +81,23 @@ public class CubicIngester {
         return k.toString();
     }
 
-    public Result ingest(CubicLoad load, LeaseKeeper lease) throws LoadRejected, IOException {
+    /**
+     * Writes a load's rows (the object's content, as the cubic-ingestion route got it from the incoming bucket) to a
+     * local Parquet file; the route uploads {@link Result#file()} to the springboard bucket under
+     * {@link Result#outputKey()} and the caller deletes the file afterwards. A data error rejects the load (and
+     * aborts the download, so the rest of a rejected object is not read).
+     */
+    public Result toParquet(CubicLoad load, InputStream raw, LeaseKeeper lease) throws LoadRejected, IOException {
         Path tmp = Files.createTempFile(settings.tempDir(), "cubic-load-" + load.id() + "-", ".parquet");
+        boolean done = false;
         try {
             long records;
             String columns;
-            try (ResponseInputStream<GetObjectResponse> raw = s3.getObject(b -> b.bucket(settings.incomingBucket()).key(load.s3Key()))) {
-                InputStream in = raw;
+            try (InputStream body = raw) {
+                InputStream in = body;
                 if (load.s3Key().endsWith(".gz")) {
                     try {
-                        in = new GZIPInputStream(raw, 64 * 1024);
+                        in = new GZIPInputStream(body, 64 * 1024);
                     } catch (ZipException | java.io.EOFException e) {
                         throw new LoadRejected("corrupt gzip: " + e.getMessage(), e);
                     }
@@ -110,19 +111,21 @@ public class CubicIngester {
                     }
                     records = write(rows, tmp, lease);
                 } catch (LoadRejected | IOException | RuntimeException e) {
-                    raw.abort(); // do not download the rest of a rejected object
+                    if (body instanceof software.amazon.awssdk.core.ResponseInputStream<?> s3) {
+                        s3.abort(); // do not download the rest of a rejected object
+                    }
                     throw e;
                 }
             }
             String key = outputKey(load, load.tablePrefix().startsWith("cubic/ods_qlik/"));
-            s3.putObject(b -> b.bucket(settings.springboardBucket()).key(key).contentType("application/vnd.apache.parquet"),
-                    RequestBody.fromFile(tmp));
-            LOG.info("Ingested {} ({} records) to s3://{}/{}", load.s3Key(), records, settings.springboardBucket(), key);
-            return new Result(records, key, columns);
+            done = true;
+            return new Result(records, key, columns, tmp.toFile());
         } catch (UncheckedIOException e) {
             throw classify(e.getCause());
         } finally {
-            Files.deleteIfExists(tmp);
+            if (!done) {
+                Files.deleteIfExists(tmp);
+            }
         }
     }
 

@@ -7,38 +7,34 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import routes.app.Config;
 import routes.common.status.StatusEvent;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The Kafka batcher (ADR 5's "10,000 records or one hour"): consumes the configured topics and, per table (one per
  * topic), writes {@code cubic/kafka/<table>/<uuid>.json} (one record a line) to the incoming bucket once the table
  * has {@code max-records} records or its oldest record waited {@code max-age}. Offsets are committed only after
- * every buffered table's object is written, so a crash or a stop never loses a record. The edge is at-least-once:
+ * the table's object is written and its load row exists, so a crash or a stop never loses a record. The edge is at-least-once:
  * a crash between the write and the commit writes those records again in a new object.
  *
- * <p>The cubic-kafka-batcher route calls {@link #pollOnce()} on its timer; one thread at a time (the consumer is
- * not thread-safe and a timer never overlaps itself).
+ * <p>The cubic-ingestion route's {@code kafka:} consumer (manual commit, auto commit off) hands each record to
+ * {@link #add}; a table's batch that is full ({@link #add}) or old enough ({@link #due}, on a timer) is uploaded by
+ * the route with the aws2-s3 producer and registered as a load, and only then {@link #written} commits the offsets
+ * of exactly its records (a topic's partitions belong to one table, so a table's batch commits its own).
  */
-public class CubicKafkaBatcher implements AutoCloseable, org.apache.camel.Service {
+public class CubicKafkaBatcher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CubicKafkaBatcher.class);
     public static final String STAGE = "CUBIC_KAFKA_BATCH";
@@ -62,20 +58,47 @@ public class CubicKafkaBatcher implements AutoCloseable, org.apache.camel.Servic
         }
     }
 
-    private final Settings settings;
-    private final S3Client s3;
-    private final String bucket;
-    private final Consumer<StatusEvent> status;
-    private final Map<String, Buffer> buffers = new LinkedHashMap<>();
-    private final Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
-    private KafkaConsumer<String, String> consumer;
-    /** Tests: throw after writing the objects, before committing (a crash at the worst moment). */
-    volatile boolean crashBeforeCommit;
+    /** One table's records on local disk, and the commit of the last record of each of its partitions. */
+    public static final class Batch {
+        final String table;
+        final Path file;
+        final OutputStream out;
+        final long startedAt = System.currentTimeMillis();
+        final Map<TopicPartition, KafkaManualCommit> commits = new LinkedHashMap<>();
+        final String key;
+        int count;
 
-    public CubicKafkaBatcher(Settings settings, S3Client s3, String bucket, Consumer<StatusEvent> status) {
+        Batch(String table) throws IOException {
+            this.table = table;
+            this.file = Files.createTempFile("cubic-kafka-" + table + "-", ".json");
+            this.out = Files.newOutputStream(file);
+            this.key = "cubic/kafka/" + table + "/" + UUID.randomUUID() + ".json";
+        }
+
+        /** Where the route uploads it in the incoming bucket. */
+        public String getKey() {
+            return key;
+        }
+
+        /** The file the route uploads (closed before it is handed out). */
+        public java.io.File getFile() {
+            return file.toFile();
+        }
+
+        public int getCount() {
+            return count;
+        }
+    }
+
+    private final Settings settings;
+    private final Consumer<StatusEvent> status;
+    private final Map<String, Batch> buffers = new LinkedHashMap<>();
+    private final List<Batch> retry = new ArrayList<>();
+    /** Tests: never commit, as if the process died after writing and registering each object (the worst moment). */
+    public volatile boolean crashBeforeCommit;
+
+    public CubicKafkaBatcher(Settings settings, Consumer<StatusEvent> status) {
         this.settings = settings;
-        this.s3 = s3;
-        this.bucket = bucket;
         this.status = status;
     }
 
@@ -91,8 +114,21 @@ public class CubicKafkaBatcher implements AutoCloseable, org.apache.camel.Servic
         return !settings.topics().isEmpty();
     }
 
+    /** The consumer's topics (a placeholder when none: the route then never starts). */
+    public String topicList() {
+        return enabled() ? String.join(",", settings.topics()) : "cubic-kafka-batcher-off";
+    }
+
+    public String brokers() {
+        return settings.brokers().isEmpty() ? "127.0.0.1:9092" : settings.brokers();
+    }
+
+    public String groupId() {
+        return settings.groupId();
+    }
+
     public long periodMs() {
-        return 200;
+        return Math.max(100, Math.min(1000, settings.maxAge().toMillis() / 4));
     }
 
     /** The table a topic's records go to: the topic name, lower case, other characters as '_'. */
@@ -100,114 +136,83 @@ public class CubicKafkaBatcher implements AutoCloseable, org.apache.camel.Servic
         return topic.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
     }
 
-    private static final class Buffer {
-        final Path file;
-        final OutputStream out;
-        final long startedAt = System.currentTimeMillis();
-        int count;
-
-        Buffer(Path file) throws IOException {
-            this.file = file;
-            this.out = Files.newOutputStream(file);
+    /**
+     * One consumed record, appended to its table's batch on disk (not in the heap: a table may collect up to
+     * max-records records for up to max-age). Returns the batches to write now: the table's, once full.
+     */
+    public synchronized List<Batch> add(Exchange exchange) throws IOException {
+        String topic = exchange.getMessage().getHeader(KafkaConstants.TOPIC, String.class);
+        Integer partition = exchange.getMessage().getHeader(KafkaConstants.PARTITION, Integer.class);
+        KafkaManualCommit commit = exchange.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
+        String table = tableFor(topic);
+        Batch b = buffers.get(table);
+        if (b == null) {
+            b = new Batch(table);
+            buffers.put(table, b);
         }
-    }
-
-    /** The route's step: one round, and the consumer is closed with the Camel context. */
-    public int pollOnce(org.apache.camel.Exchange exchange) throws Exception {
-        if (consumer == null) {
-            exchange.getContext().addService(this, true);
+        b.out.write(oneLine(exchange.getMessage().getBody(String.class)).getBytes(StandardCharsets.UTF_8));
+        b.out.write('\n');
+        b.count++;
+        if (commit instanceof CubicKafkaCommits.Commit c) {
+            c.flushPending(); // commits a timer-written batch waited for the consumer's thread
         }
-        return pollOnce();
-    }
-
-    @Override
-    public void start() {
-    }
-
-    @Override
-    public void stop() {
-        close();
-    }
-
-    /** One round: poll, buffer, write the tables that are full or old enough, then commit. Returns objects written. */
-    public synchronized int pollOnce() throws IOException {
-        if (consumer == null) {
-            consumer = newConsumer();
-            consumer.subscribe(settings.topics());
+        if (commit != null) {
+            b.commits.put(new TopicPartition(topic, partition == null ? 0 : partition), commit);
         }
-        int written = 0;
-        for (ConsumerRecord<String, String> r : consumer.poll(settings.pollTimeout())) {
-            String table = tableFor(r.topic());
-            Buffer b = buffers.get(table);
-            if (b == null) {
-                b = new Buffer(Files.createTempFile("cubic-kafka-" + table + "-", ".json"));
-                buffers.put(table, b);
-            }
-            // Buffered on disk, not in the heap: a table may collect up to max-records records for up to max-age.
-            b.out.write(oneLine(r.value()).getBytes(StandardCharsets.UTF_8));
-            b.out.write('\n');
-            b.count++;
-            pending.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
-            if (b.count >= settings.maxRecords()) {
-                written += flush(); // exactly max-records in this table's object
+        if (b.count >= settings.maxRecords()) {
+            return List.of(take(table)); // exactly max-records in this table's object
+        }
+        return List.of();
+    }
+
+    /** The batches whose oldest record waited max-age (the route's timer asks). */
+    public synchronized List<Batch> due() throws IOException {
+        List<Batch> out = new ArrayList<>(retry);
+        retry.clear();
+        for (String table : new ArrayList<>(buffers.keySet())) {
+            if (System.currentTimeMillis() - buffers.get(table).startedAt >= settings.maxAge().toMillis()) {
+                out.add(take(table));
             }
         }
-        if (buffers.values().stream().anyMatch(b -> System.currentTimeMillis() - b.startedAt >= settings.maxAge().toMillis())) {
-            written += flush();
-        }
-        return written;
+        return out;
+    }
+
+    private Batch take(String table) throws IOException {
+        Batch b = buffers.remove(table);
+        b.out.close();
+        return b;
     }
 
     /**
-     * Writes every buffered table, then commits the offsets of exactly the records written. Offsets are per
-     * partition, not per table, so all tables are written together before one commit.
+     * The batch's object is in incoming and its load row exists: commit the offsets of exactly its records (the
+     * commit is handed to the consumer's own thread, which commits on its next poll), then forget the file.
      */
-    private int flush() throws IOException {
-        int written = 0;
-        for (Map.Entry<String, Buffer> e : buffers.entrySet()) {
-            Buffer b = e.getValue();
-            b.out.close();
-            String key = "cubic/kafka/" + e.getKey() + "/" + UUID.randomUUID() + ".json";
-            s3.putObject(p -> p.bucket(bucket).key(key).contentType("application/x-ndjson"), RequestBody.fromFile(b.file));
-            Files.deleteIfExists(b.file);
-            written++;
-            LOG.info("Kafka batcher wrote {} records of table {} to s3://{}/{}", b.count, e.getKey(), bucket, key);
-            status.accept(StatusEvent.recordStatus("cubic-kafka-" + e.getKey(), key, null, STAGE, StatusEvent.State.SUCCESS,
-                    b.count + " records written to the incoming bucket", null));
-        }
-        buffers.clear();
+    public void written(Batch b) throws IOException {
+        Files.deleteIfExists(b.file);
+        LOG.info("Kafka batcher wrote {} records of table {} to {}", b.count, b.table, b.key);
+        status.accept(StatusEvent.recordStatus("cubic-kafka-" + b.table, b.key, null, STAGE, StatusEvent.State.SUCCESS,
+                b.count + " records written to the incoming bucket", null));
         if (crashBeforeCommit) {
-            throw new IllegalStateException("simulated crash between write and commit");
+            LOG.warn("Simulated crash: {} written and registered, its offsets not committed", b.key);
+            return;
         }
-        consumer.commitSync(new HashMap<>(pending));
-        pending.clear();
-        return written;
+        b.commits.values().forEach(KafkaManualCommit::commit);
+    }
+
+    /** A batch that could not be written (S3 down): kept on disk and written again by the next timer round. */
+    public synchronized void failed(Batch b) {
+        LOG.warn("Kafka batcher could not write {} ({} records); trying again", b.key, b.count);
+        retry.add(b);
     }
 
     private static String oneLine(String value) {
         return value == null ? "null" : value.replace("\r", " ").replace("\n", " ");
     }
 
-    private KafkaConsumer<String, String> newConsumer() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.brokers());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
-        // A table may wait up to max-age between commits; the consumer keeps polling meanwhile, so the default
-        // max.poll.interval.ms is never exceeded.
-        return new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
-    }
-
-    /** Stops consuming. Buffered, uncommitted records are consumed again by whoever takes the partitions next. */
+    /** Drops what is buffered: uncommitted records are consumed again by whoever takes the partitions next. */
     @Override
     public synchronized void close() {
-        if (consumer != null) {
-            consumer.close(Duration.ofSeconds(5));
-            consumer = null;
-        }
-        for (Buffer b : buffers.values()) {
+        for (Batch b : buffers.values()) {
             try {
                 b.out.close();
                 Files.deleteIfExists(b.file);
@@ -216,6 +221,6 @@ public class CubicKafkaBatcher implements AutoCloseable, org.apache.camel.Servic
             }
         }
         buffers.clear();
-        pending.clear();
+        retry.clear();
     }
 }

@@ -13,11 +13,10 @@ import routes.app.FlowledgerApp;
 import routes.app.PipelineModule;
 import routes.common.S3Clients;
 import routes.common.status.StatusEvent;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * cubic-ingestion's wiring: checks {@code flowledger.cubic.*}, registers the configured tables, and binds the
- * beans the cubic-*.yaml routes call (discovery, the state machine's worker steps, the API, the Kafka batcher and
+ * S3 client the aws2-s3 endpoints use and the beans cubic-ingestion.yaml calls (discovery, the state machine's worker steps, the API, the Kafka batcher and
  * the DMAP fetcher).
  */
 public class CubicModule implements PipelineModule {
@@ -38,7 +37,6 @@ public class CubicModule implements PipelineModule {
         Config config = app.config();
         CubicSettings settings = CubicSettings.from(config);
         var ds = app.db().dataSource();
-        S3Client s3 = S3Clients.create(config);
         CubicTables tables = new CubicTables(ds);
         settings.tables().forEach((name, prefix) -> tables.register(name, prefix, null));
         // What the batcher and the DMAP fetch write lands under tables of their own: registered with them.
@@ -56,23 +54,25 @@ public class CubicModule implements PipelineModule {
         Consumer<StatusEvent> status = statusTo(app);
         LoadStateMachine states = new LoadStateMachine(ds, settings.instanceId(), settings.lease());
         states.onTransition(metrics::transition);
-        CubicMover mover = new CubicMover(s3, settings);
-        CubicIngester ingester = new CubicIngester(s3, settings, tables);
+        CubicMover mover = new CubicMover(settings, app::camelContext);
+        CubicIngester ingester = new CubicIngester(settings, tables);
 
+        // The one S3 client (endpoint, credentials, checksum mode from flowledger.s3.*) every aws2-s3 endpoint of
+        // cubic-ingestion.yaml uses (amazonS3Client=#cubicS3).
+        registry.accept("cubicS3", S3Clients.create(config));
         registry.accept("cubicSettings", settings);
         registry.accept("cubicMetrics", metrics);
         registry.accept("cubicTables", tables);
         registry.accept("cubicStateMachine", states);
-        registry.accept("cubicDiscovery", new CubicDiscovery(ds, s3, settings, tables, states, status, metrics, 1000));
+        registry.accept("cubicDiscovery", new CubicDiscovery(ds, settings, tables, states, status, metrics, 1000));
         registry.accept("cubicWorker", new CubicWorker(states, ingester, mover, status, settings.batchSize()));
         registry.accept("cubicApi", new CubicApi(ds, states, mover, tables, status));
         registry.accept("cubicWorkerPool", daemonPool("cubic-worker", config.getInt("flowledger.cubic.concurrency", 1, 64)));
-        CubicKafkaBatcher batcher = new CubicKafkaBatcher(kafka, s3,
-                settings.incomingBucket(), status);
+        CubicKafkaBatcher batcher = new CubicKafkaBatcher(kafka, status);
         batcher.job = config.getBoolean("flowledger.job") || app.isJob();
         registry.accept("cubicKafkaBatcher", batcher);
-        CubicDmapFetcher dmap = new CubicDmapFetcher(dmapSettings, ds, s3,
-                settings.incomingBucket(), status);
+        registry.accept("cubicKafkaCommits", new CubicKafkaCommits());
+        CubicDmapFetcher dmap = new CubicDmapFetcher(dmapSettings, ds, status);
         dmap.job = batcher.job;
         registry.accept("cubicDmapFetcher", dmap);
     }

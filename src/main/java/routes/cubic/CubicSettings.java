@@ -96,4 +96,9 @@ public record CubicSettings(String incomingBucket, String springboardBucket, Str
     public long workIntervalMs() {
         return workInterval.toMillis();
     }
+
+    /** The first claim waits one work interval (discovery lists first). */
+    public long firstWorkDelayMs() {
+        return workInterval.toMillis();
+    }
 }

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
@@ -208,29 +209,126 @@ public class LoadStateMachine {
                 + " WHERE id = ? AND status = ? AND owner = ?", now.plus(lease), now, loadId, status.db(), instance) == 1);
     }
 
-    /**
-     * The work this instance takes on now, at most {@code max} loads: first loads whose holder's lease ran out
-     * (taken up where they stopped), then loads waiting for archiving or erroring, then ready loads, each table's in
-     * order (snapshot LOAD files before change files, then by modified time; one at a time per table).
-     */
+    /** The work this instance takes on now, as one list (see {@link #claimUnits(int)}). */
     public List<CubicLoad> claimWork(int max) {
-        List<CubicLoad> out = new ArrayList<>();
+        return claimUnits(max).stream().flatMap(List::stream).toList();
+    }
+
+    /**
+     * The work this instance takes on now, at most {@code max} loads, as units: the loads of one unit are worked
+     * through one after the other in the unit's order, units in parallel. First loads whose holder's lease ran out
+     * (taken up where they stopped; an ODS table's in order, as one unit), then loads waiting for archiving or
+     * erroring (a unit each), then ready loads: an ODS table group's ready loads as one unit in order (snapshot
+     * LOAD files before change files, then by modified time), claimed only while none of the group is being
+     * ingested; DMAP and Kafka loads have no order between them, a unit each.
+     */
+    public List<List<CubicLoad>> claimUnits(int max) {
+        List<List<CubicLoad>> units = new ArrayList<>();
+        int[] budget = {max};
         endLeasesOfDeadHolders();
         Instant now = Instant.now();
-        claim(out, max, "SELECT id FROM cubic_loads WHERE status IN ('ingesting', 'archiving', 'erroring')"
-                + " AND lease_until < ? ORDER BY lease_until", now, id -> retakeFor(id));
-        claim(out, max, "SELECT id FROM cubic_loads WHERE status = 'ready_for_erroring' ORDER BY id", null,
-                id -> Transition.CLAIM_ERROR);
-        claim(out, max, "SELECT id FROM cubic_loads WHERE status = 'ready_for_archiving' ORDER BY id", null,
-                id -> Transition.CLAIM_ARCHIVE);
-        // The first ready load of each table group, unless one of the group is being ingested right now.
-        claim(out, max, "SELECT l.id FROM cubic_loads l WHERE l.status = 'ready'"
-                + " AND NOT EXISTS (SELECT 1 FROM cubic_loads o WHERE o.group_id = l.group_id AND o.status = 'ingesting')"
-                + " AND NOT EXISTS (SELECT 1 FROM cubic_loads o WHERE o.group_id = l.group_id AND o.status = 'ready'"
-                + "   AND (o.kind_rank < l.kind_rank OR (o.kind_rank = l.kind_rank AND (o.s3_modified < l.s3_modified"
-                + "   OR (o.s3_modified = l.s3_modified AND o.id < l.id)))))"
-                + " ORDER BY l.s3_modified, l.id", null, id -> Transition.CLAIM_INGEST);
-        return out;
+        // Expired claims, in each group's order, so an ODS group is taken up again as one ordered unit.
+        List<long[]> expired = ids("SELECT l.id, l.group_id, " + ODS + " FROM cubic_loads l JOIN cubic_tables g ON g.id = l.group_id"
+                + " WHERE l.status IN ('ingesting', 'archiving', 'erroring') AND l.lease_until < ?"
+                + " ORDER BY l.group_id, l.kind_rank, l.s3_modified, l.id", max * 2, now);
+        Map<Long, List<CubicLoad>> odsRetaken = new java.util.LinkedHashMap<>();
+        for (long[] e : expired) {
+            if (budget[0] <= 0) {
+                break;
+            }
+            Transition t = retakeFor(e[0]);
+            if (t != null && apply(e[0], t, "lease expired: the previous holder stopped; taken up again")) {
+                budget[0]--;
+                CubicLoad l = find(e[0]).orElseThrow();
+                if (e[2] == 1 && t == Transition.RETAKE_INGEST) {
+                    odsRetaken.computeIfAbsent(e[1], g -> new ArrayList<>()).add(l);
+                } else {
+                    units.add(List.of(l));
+                }
+            }
+        }
+        units.addAll(odsRetaken.values());
+        for (long[] e : ids("SELECT id FROM cubic_loads WHERE status = 'ready_for_erroring' ORDER BY id", max * 2, null)) {
+            claimOne(units, budget, e[0], Transition.CLAIM_ERROR);
+        }
+        for (long[] e : ids("SELECT id FROM cubic_loads WHERE status = 'ready_for_archiving' ORDER BY id", max * 2, null)) {
+            claimOne(units, budget, e[0], Transition.CLAIM_ARCHIVE);
+        }
+        // Ready loads of groups with none being ingested, each group's in its order.
+        List<long[]> ready = ids("SELECT l.id, l.group_id, " + ODS + " FROM cubic_loads l JOIN cubic_tables g ON g.id = l.group_id"
+                + " WHERE l.status = 'ready'"
+                // An ODS group is claimed only while none of it is being ingested (g is the load's group).
+                + " AND NOT (g.s3_prefix LIKE 'cubic/ods_qlik/%' AND EXISTS (SELECT 1 FROM cubic_loads o"
+                + "   WHERE o.group_id = l.group_id AND o.status = 'ingesting'))"
+                + " ORDER BY l.group_id, l.kind_rank, l.s3_modified, l.id", max * 4, null);
+        Map<Long, List<Long>> odsGroups = new java.util.LinkedHashMap<>();
+        List<Long> unordered = new ArrayList<>();
+        for (long[] r : ready) {
+            if (r[2] == 1) {
+                odsGroups.computeIfAbsent(r[1], g -> new ArrayList<>()).add(r[0]);
+            } else {
+                unordered.add(r[0]);
+            }
+        }
+        for (List<Long> group : odsGroups.values()) {
+            if (budget[0] <= 0) {
+                break;
+            }
+            List<CubicLoad> unit = claimInOrder(group, budget);
+            if (!unit.isEmpty()) {
+                units.add(unit);
+            }
+        }
+        for (long id : unordered) {
+            claimOne(units, budget, id, Transition.CLAIM_INGEST);
+        }
+        return units;
+    }
+
+    /** 1 when a load's group is an ODS table (its loads keep their order), else 0. */
+    private static final String ODS = "CASE WHEN g.s3_prefix LIKE 'cubic/ods_qlik/%' THEN 1 ELSE 0 END";
+
+    private void claimOne(List<List<CubicLoad>> units, int[] budget, long id, Transition t) {
+        if (budget[0] > 0 && apply(id, t, null)) {
+            budget[0]--;
+            find(id).ifPresent(l -> units.add(List.of(l)));
+        }
+    }
+
+    /**
+     * Claims an ODS group's ready loads in order, stopping at the first one another instance took: whoever wins the
+     * group's first ready load holds a run of the group from its start, so the order holds across instances.
+     */
+    private List<CubicLoad> claimInOrder(List<Long> group, int[] budget) {
+        List<CubicLoad> unit = new ArrayList<>();
+        for (long id : group) {
+            if (budget[0] <= 0 || !apply(id, Transition.CLAIM_INGEST, null)) {
+                break;
+            }
+            budget[0]--;
+            find(id).ifPresent(unit::add);
+        }
+        return unit;
+    }
+
+    private List<long[]> ids(String query, int limit, Instant param) {
+        return Sql.run(ds, c -> {
+            List<long[]> r = new ArrayList<>();
+            try (PreparedStatement ps = param == null ? c.prepareStatement(query) : Sql.prepare(c, query, param)) {
+                ps.setMaxRows(limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    int cols = rs.getMetaData().getColumnCount();
+                    while (rs.next()) {
+                        long[] row = new long[3];
+                        for (int i = 0; i < cols; i++) {
+                            row[i] = rs.getLong(i + 1);
+                        }
+                        r.add(row);
+                    }
+                }
+            }
+            return r;
+        });
     }
 
     /**
@@ -268,38 +366,6 @@ public class LoadStateMachine {
             case ERRORING -> Transition.RETAKE_ERROR;
             default -> null;
         };
-    }
-
-    private void claim(List<CubicLoad> out, int max, String query, Instant param,
-                       java.util.function.LongFunction<Transition> move) {
-        if (out.size() >= max) {
-            return;
-        }
-        List<Long> ids = Sql.run(ds, c -> {
-            List<Long> r = new ArrayList<>();
-            try (PreparedStatement ps = param == null ? c.prepareStatement(query) : Sql.prepare(c, query, param)) {
-                ps.setMaxRows(max * 2);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        r.add(rs.getLong(1));
-                    }
-                }
-            }
-            return r;
-        });
-        for (long id : ids) {
-            if (out.size() >= max) {
-                return;
-            }
-            Transition t = move.apply(id);
-            if (t == null) {
-                continue; // moved on since the query
-            }
-            String reason = t.from == t.to ? "lease expired: the previous holder stopped; taken up again" : null;
-            if (apply(id, t, reason)) {
-                find(id).ifPresent(out::add);
-            }
-        }
     }
 
     public Optional<CubicLoad> find(long id) {

@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -17,9 +16,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import routes.app.FlowledgerApp;
 import routes.common.S3Clients;
-import routes.cubic.CubicDiscovery;
-import routes.cubic.CubicDmapFetcher;
-import routes.cubic.CubicKafkaBatcher;
 import routes.cubic.CubicTables;
 import routes.cubic.LoadStateMachine;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -41,6 +37,23 @@ public class CubicIngestionDemo implements DemoScenario {
     @Override
     public String pipeline() {
         return "cubic-ingestion";
+    }
+
+    /** The service's own Kafka batcher (topic "sample", written after one second) and DMAP fetch (the simulator). */
+    @Override
+    public Map<String, String> config(Sandbox sandbox) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("flowledger.cubic.kafka.topics", "sample");
+        m.put("flowledger.cubic.kafka.group-id", "flowledger-demo-batcher");
+        m.put("flowledger.cubic.kafka.max-age", "PT1S");
+        m.put("flowledger.cubic.dmap.url", sandbox.http.dmapUrl());
+        m.put("flowledger.cubic.dmap.api-key", sandbox.http.dmapApiKey);
+        m.put("flowledger.cubic.dmap.datasets", "agg_sample=agg_sample");
+        m.put("flowledger.cubic.dmap.attempts", "2");
+        m.put("flowledger.cubic.dmap.backoff", "PT0.2S");
+        m.put("flowledger.cubic.poll-interval", "PT1S");
+        m.put("flowledger.cubic.work-interval", "PT1S");
+        return m;
     }
 
     @Override
@@ -74,12 +87,12 @@ public class CubicIngestionDemo implements DemoScenario {
             LocalDate yesterday = LocalDate.now(ZoneOffset.UTC).minusDays(1);
             sandbox.http.dmapFiles.put("agg_sample/" + yesterday, "day,station,entries\n" + yesterday + ",Alewife,1200\n"
                     + yesterday + ",Davis,950\n");
-            CubicDmapFetcher dmap = new CubicDmapFetcher(new CubicDmapFetcher.Settings(sandbox.http.dmapUrl(),
-                    sandbox.http.dmapApiKey, Map.of("agg_sample", "agg_sample"), 2, Duration.ofMillis(200), Duration.ofHours(1)),
-                    app.db().dataSource(), s3, incoming, e -> { });
-            out.println("DMAP fetch of " + yesterday + ": " + dmap.fetchDay(yesterday) + "; again: " + dmap.fetchDay(yesterday));
+            // The service's DMAP fetch route, asked for yesterday now instead of at its next check.
+            var template = app.camelContext().createProducerTemplate();
+            out.println("DMAP fetch of " + yesterday + ": " + template.requestBody("direct:cubic-dmap-fetch-day", yesterday)
+                    + "; again: " + template.requestBody("direct:cubic-dmap-fetch-day", yesterday));
 
-            // Kafka: five records produced to the sandbox broker, batched into one object after one second.
+            // Kafka: five records produced to the sandbox broker; the service's batcher writes them after one second.
             String topic = "sample";
             try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers",
                     sandbox.kafka.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
@@ -87,20 +100,9 @@ public class CubicIngestionDemo implements DemoScenario {
                     p.send(new ProducerRecord<>(topic, "tap-" + i, "{\"tap_id\":" + i + ",\"station\":\"Alewife\"}"));
                 }
             }
-            try (CubicKafkaBatcher batcher = new CubicKafkaBatcher(new CubicKafkaBatcher.Settings(List.of(topic),
-                    sandbox.kafka.bootstrapServers(), "flowledger-demo-batcher", 10_000, Duration.ofSeconds(1),
-                    Duration.ofMillis(300)), s3, incoming, e -> { })) {
-                long deadline = System.currentTimeMillis() + 20_000;
-                int written = 0;
-                while (written == 0 && System.currentTimeMillis() < deadline) {
-                    written = batcher.pollOnce();
-                }
-                out.println("Kafka batcher: " + (written == 1 ? "5 records written to " + KAFKA + "<uuid>.json" : "nothing written"));
-            }
+            out.println("Kafka batcher: 5 records produced to topic " + topic + "; written to " + KAFKA + "<uuid>.json after 1 s");
         }
 
-        // Discovery runs every flowledger.cubic.poll-interval; the demo asks for a listing now instead of waiting.
-        out.println("Discovery: " + registry.lookupByNameAndType("cubicDiscovery", CubicDiscovery.class).poll());
         Map<String, String> expected = new LinkedHashMap<>();
         expected.put(ODS + "LOAD001.csv.gz", "archived");
         expected.put(ODS_CT + "20220304-134556444.csv.gz", "archived");

@@ -42,9 +42,9 @@ class CubicCrashResumeTest {
                 CubicTables tables = new CubicTables(db.dataSource());
                 cs.tables().forEach((n, pr) -> tables.register(n, pr, null));
                 LoadStateMachine crashed = new LoadStateMachine(db.dataSource(), "crashed", Duration.ofMillis(1));
-                new CubicDiscovery(db.dataSource(), s3, cs, tables, crashed, e -> { }, new CubicMetrics(db.dataSource(), () -> null), 3).poll();
-                CubicMover mover = new CubicMover(s3, cs);
-                CubicIngester ingester = new CubicIngester(s3, cs, tables);
+                new CubicDiscovery(db.dataSource(), cs, tables, crashed, e -> { }, new CubicMetrics(db.dataSource(), () -> null), 3)
+                        .register(s3.listObjectsV2(b -> b.bucket(f.incoming).prefix("cubic/")).contents());
+                CubicIngester ingester = new CubicIngester(cs, tables);
 
                 // 0301 ingesting: claimed, output half written (a stale partial object), then crash
                 long l1 = id(db, p + "20220301.csv");
@@ -53,22 +53,24 @@ class CubicCrashResumeTest {
                         software.amazon.awssdk.core.sync.RequestBody.fromString("partial"));
                 // 0302 ready_for_archiving: ingested, crash before claiming the archive step
                 long l2 = id(db, p + "20220302.csv");
-                ingest(crashed, ingester, l2);
+                ingest(f, crashed, ingester, l2);
                 // 0303 archiving, copy not yet made
                 long l3 = id(db, p + "20220303.csv");
-                ingest(crashed, ingester, l3);
+                ingest(f, crashed, ingester, l3);
                 crashed.apply(l3, LoadStateMachine.Transition.CLAIM_ARCHIVE, null);
                 // 0304 archiving, copied but not deleted
                 long l4 = id(db, p + "20220304.csv");
-                ingest(crashed, ingester, l4);
+                ingest(f, crashed, ingester, l4);
                 crashed.apply(l4, LoadStateMachine.Transition.CLAIM_ARCHIVE, null);
                 f.s3.copyObject(b -> b.sourceBucket(f.incoming).sourceKey(p + "20220304.csv").destinationBucket(f.archive)
                         .destinationKey(p + "20220304.csv"));
                 // 0305 archiving, copied and deleted, status not yet written
                 long l5 = id(db, p + "20220305.csv");
-                ingest(crashed, ingester, l5);
+                ingest(f, crashed, ingester, l5);
                 crashed.apply(l5, LoadStateMachine.Transition.CLAIM_ARCHIVE, null);
-                mover.archive(crashed.find(l5).orElseThrow());
+                f.s3.copyObject(b -> b.sourceBucket(f.incoming).sourceKey(p + "20220305.csv").destinationBucket(f.archive)
+                        .destinationKey(p + "20220305.csv"));
+                f.s3.deleteObject(b -> b.bucket(f.incoming).key(p + "20220305.csv"));
                 // 0306 ready_for_erroring
                 long l6 = id(db, p + "20220306.csv");
                 claim(crashed, l6);
@@ -141,10 +143,14 @@ class CubicCrashResumeTest {
         assertThat(m.apply(id, LoadStateMachine.Transition.CLAIM_INGEST, null)).isTrue();
     }
 
-    static void ingest(LoadStateMachine m, CubicIngester ingester, long id) throws Exception {
+    /** What the crashed instance's route did for an ingest: read, Parquet, upload, ready_for_archiving. */
+    static void ingest(CubicFixture f, LoadStateMachine m, CubicIngester ingester, long id) throws Exception {
         claim(m, id);
         CubicLoad load = m.find(id).orElseThrow();
-        CubicIngester.Result r = ingester.ingest(load, () -> true);
+        CubicIngester.Result r = ingester.toParquet(load, f.s3.getObject(b -> b.bucket(f.incoming).key(load.s3Key())), () -> true);
+        f.s3.putObject(b -> b.bucket(f.springboard).key(r.outputKey()),
+                software.amazon.awssdk.core.sync.RequestBody.fromFile(r.file()));
+        java.nio.file.Files.delete(r.file().toPath());
         assertThat(m.apply(id, LoadStateMachine.Transition.INGESTED, null, r.records(), r.outputKey())).isTrue();
     }
 }

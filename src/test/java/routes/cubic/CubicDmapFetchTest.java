@@ -32,41 +32,56 @@ class CubicDmapFetchTest {
     static final LocalDate DAY = LocalDate.of(2022, 3, 4);
     static final String PATH = "/datasets/agg_sample/2022-03-04";
 
-    CubicDmapFetcher fetcher(CubicFixture f, MetadataDb db) {
-        return new CubicDmapFetcher(new CubicDmapFetcher.Settings(WireMockServers.url(dmap), "dmap-key-1",
-                Map.of("agg_sample", "agg_sample"), 3, Duration.ofMillis(50), Duration.ofHours(1)),
-                db.dataSource(), f.s3, f.incoming, e -> { });
+    /**
+     * The service's DMAP fetch route for one day (direct:cubic-dmap-fetch-day), on a service that fetches but does
+     * not ingest (its first work round is an hour away), so the uploaded file stays in incoming to be looked at.
+     */
+    static java.util.function.Function<LocalDate, Map<String, CubicDmapFetcher.Outcome>> fetcher(CubicFixture f) throws Exception {
+        Map<String, String> settings = f.settings("");
+        settings.put("flowledger.cubic.dmap.url", WireMockServers.url(dmap));
+        settings.put("flowledger.cubic.dmap.api-key", "dmap-key-1");
+        settings.put("flowledger.cubic.dmap.datasets", "agg_sample=agg_sample");
+        settings.put("flowledger.cubic.dmap.attempts", "3");
+        settings.put("flowledger.cubic.dmap.backoff", "PT0.05S");
+        settings.put("flowledger.cubic.work-interval", "PT1H");
+        var template = f.start(settings).camelContext().createProducerTemplate();
+        return day -> {
+            @SuppressWarnings("unchecked")
+            Map<String, CubicDmapFetcher.Outcome> out = template.requestBody("direct:cubic-dmap-fetch-day", day, Map.class);
+            return out;
+        };
     }
 
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
-    void the_days_file_is_uploaded_once_and_a_rerun_does_not_fetch_it_again(TestDatabase database) {
-        try (CubicFixture f = new CubicFixture(database);
-             MetadataDb db = MetadataDb.open(f.dbUrl, database.user(), database.password(), 2)) {
+    void the_days_file_is_uploaded_once_and_a_rerun_does_not_fetch_it_again(TestDatabase database) throws Exception {
+        try (CubicFixture f = new CubicFixture(database)) {
             dmap.stubFor(get(PATH).withHeader("x-api-key", equalTo("dmap-key-1"))
                     .willReturn(aResponse().withStatus(200).withBody("day,count\n2022-03-04,17\n")));
-            CubicDmapFetcher fetcher = fetcher(f, db);
-            assertThat(fetcher.fetchDay(DAY)).containsEntry("agg_sample", CubicDmapFetcher.Outcome.FETCHED);
+            var fetcher = fetcher(f);
+            assertThat(fetcher.apply(DAY)).containsEntry("agg_sample", CubicDmapFetcher.Outcome.FETCHED);
             assertThat(f.text(f.incoming, "cubic/dmap/agg_sample/20220304.csv")).isEqualTo("day,count\n2022-03-04,17\n");
-            assertThat(fetcher.fetchDay(DAY)).containsEntry("agg_sample", CubicDmapFetcher.Outcome.ALREADY_FETCHED);
+            assertThat(fetcher.apply(DAY)).containsEntry("agg_sample", CubicDmapFetcher.Outcome.ALREADY_FETCHED);
             dmap.verify(1, getRequestedFor(urlEqualTo(PATH)));
+            assertThat(f.status("cubic/dmap/agg_sample/20220304.csv")).as("registered as a load by the fetch").isEqualTo("ready");
         }
     }
 
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
-    void server_errors_are_retried_and_a_refused_key_is_a_clear_error_without_upload(TestDatabase database) {
-        try (CubicFixture f = new CubicFixture(database);
-             MetadataDb db = MetadataDb.open(f.dbUrl, database.user(), database.password(), 2)) {
+    void server_errors_are_retried_and_a_refused_key_is_a_clear_error_without_upload(TestDatabase database) throws Exception {
+        try (CubicFixture f = new CubicFixture(database)) {
+            var fetcher = fetcher(f);
+            var db = f.apps.get(0).db();
             dmap.stubFor(get(PATH).inScenario("flaky").whenScenarioStateIs(Scenario.STARTED)
                     .willReturn(aResponse().withStatus(503)).willSetStateTo("up"));
             dmap.stubFor(get(PATH).inScenario("flaky").whenScenarioStateIs("up")
                     .willReturn(aResponse().withStatus(200).withBody("a\n1\n")));
-            assertThat(fetcher(f, db).fetchDay(DAY)).containsEntry("agg_sample", CubicDmapFetcher.Outcome.FETCHED);
+            assertThat(fetcher.apply(DAY)).containsEntry("agg_sample", CubicDmapFetcher.Outcome.FETCHED);
             dmap.verify(2, getRequestedFor(urlEqualTo(PATH)));
 
             dmap.stubFor(get("/datasets/agg_sample/2022-03-05").willReturn(aResponse().withStatus(403)));
-            assertThat(fetcher(f, db).fetchDay(DAY.plusDays(1))).containsEntry("agg_sample", CubicDmapFetcher.Outcome.REFUSED);
+            assertThat(fetcher.apply(DAY.plusDays(1))).containsEntry("agg_sample", CubicDmapFetcher.Outcome.REFUSED);
             dmap.verify(1, getRequestedFor(urlEqualTo("/datasets/agg_sample/2022-03-05")));
             assertThat(f.keys(f.incoming)).containsExactly("cubic/dmap/agg_sample/20220304.csv");
             String error = Sql.run(db.dataSource(), c -> {
@@ -79,7 +94,7 @@ class CubicDmapFetchTest {
             assertThat(error).startsWith("refused: ").contains("HTTP 403").contains("flowledger.cubic.dmap.api-key");
 
             dmap.stubFor(get("/datasets/agg_sample/2022-03-06").willReturn(aResponse().withStatus(500)));
-            assertThat(fetcher(f, db).fetchDay(DAY.plusDays(2))).containsEntry("agg_sample", CubicDmapFetcher.Outcome.FAILED);
+            assertThat(fetcher.apply(DAY.plusDays(2))).containsEntry("agg_sample", CubicDmapFetcher.Outcome.FAILED);
             dmap.verify(3, getRequestedFor(urlEqualTo("/datasets/agg_sample/2022-03-06")));
         }
     }

@@ -29,9 +29,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import routes.app.FlowledgerApp;
 import routes.sandbox.Ports;
+import routes.testkit.PostgresServer;
 import routes.testkit.TestApp;
+import routes.testkit.TestDatabase;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -46,6 +49,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * 256 MB heap).
  */
 @Tag("bench")
+@ExtendWith(PostgresServer.class)
 class CubicIngestionBench {
 
     static S3Proxy proxy;
@@ -97,7 +101,7 @@ class CubicIngestionBench {
         m.put("flowledger.cubic.error-bucket", prefix + "-error");
         m.put("flowledger.cubic.tables", tables);
         m.put("flowledger.cubic.poll-interval", "500");
-        m.put("flowledger.cubic.work-interval", "50");
+        m.put("flowledger.cubic.work-interval", "100");
         m.put("flowledger.cubic.batch-size", "40");
         m.put("flowledger.cubic.concurrency", "4");
         return m;
@@ -131,51 +135,107 @@ class CubicIngestionBench {
         });
     }
 
-    @Test
-    void two_thousand_small_loads_from_landing_to_archived_vs_raw_copy_and_delete() throws Exception {
-        int n = 2000;
-        int tables = 20;
-        try (S3Client s3 = client()) {
-            // Baseline: what the same S3 server does with just a copy and a delete per object, 4 at a time.
-            String raw = "raw" + System.nanoTime() % 100000;
-            buckets(s3, raw);
-            parallel(8, n, i -> s3.putObject(b -> b.bucket(raw + "-incoming").key("cubic/dmap/t/" + i + ".csv"),
-                    RequestBody.fromString("id,value\n" + i + ",v\n")));
-            long t0 = System.nanoTime();
-            parallel(4, n, i -> {
-                s3.copyObject(b -> b.sourceBucket(raw + "-incoming").sourceKey("cubic/dmap/t/" + i + ".csv")
-                        .destinationBucket(raw + "-archive").destinationKey("cubic/dmap/t/" + i + ".csv"));
-                s3.deleteObject(b -> b.bucket(raw + "-incoming").key("cubic/dmap/t/" + i + ".csv"));
-            });
-            double rawRate = n / ((System.nanoTime() - t0) / 1e9);
+    /**
+     * The plain-client baseline: per object the same S3 operations a load costs (list it, get it, put a small
+     * output, copy it to archive, delete it from incoming), {@code threads} at a time, same server, same run.
+     */
+    static double rawRate(S3Client s3, int n, int tables, int threads) throws Exception {
+        String raw = "raw" + System.nanoTime() % 100000;
+        buckets(s3, raw);
+        parallel(8, n, i -> s3.putObject(b -> b.bucket(raw + "-incoming").key(key(i, tables)),
+                RequestBody.fromString("id,value\n" + i + ",v\n")));
+        long t0 = System.nanoTime();
+        parallel(threads, n, i -> {
+            String k = key(i, tables);
+            s3.listObjects(b -> b.bucket(raw + "-incoming").prefix(k)).contents();
+            s3.getObjectAsBytes(b -> b.bucket(raw + "-incoming").key(k)).asByteArray();
+            s3.putObject(b -> b.bucket(raw + "-springboard").key(k + ".parquet"), RequestBody.fromString("PAR1 output PAR1"));
+            s3.copyObject(b -> b.sourceBucket(raw + "-incoming").sourceKey(k).destinationBucket(raw + "-archive").destinationKey(k));
+            s3.deleteObject(b -> b.bucket(raw + "-incoming").key(k));
+        });
+        return n / ((System.nanoTime() - t0) / 1e9);
+    }
 
-            String p = "bench" + System.nanoTime() % 100000;
-            buckets(s3, p);
-            StringBuilder reg = new StringBuilder();
-            for (int t = 0; t < tables; t++) {
-                reg.append(t == 0 ? "" : ",").append("cubic__dmap__t").append(t).append("=cubic/dmap/t").append(t).append('/');
+    static String key(int i, int tables) {
+        return "cubic/dmap/t" + (i % tables) + "/2022" + String.format("%05d", i) + ".csv";
+    }
+
+    /**
+     * {@code n} small DMAP files over {@code tables} tables, {@code instances} flowledger instances on one
+     * PostgreSQL and one bucket; loads/s from the first load's discovery to the last one's archiving.
+     */
+    static double pipelineRate(S3Client s3, int n, int tables, int instances) throws Exception {
+        String p = "bench" + System.nanoTime() % 100000;
+        buckets(s3, p);
+        StringBuilder reg = new StringBuilder();
+        for (int t = 0; t < tables; t++) {
+            reg.append(t == 0 ? "" : ",").append("cubic__dmap__t").append(t).append("=cubic/dmap/t").append(t).append('/');
+        }
+        parallel(8, n, i -> s3.putObject(b -> b.bucket(p + "-incoming").key(key(i, tables)),
+                RequestBody.fromString("id,value\n" + i + ",v\n")));
+        String db = TestDatabase.POSTGRES.newUrl();
+        List<FlowledgerApp> apps = new ArrayList<>();
+        try {
+            ExecutorService starter = Executors.newFixedThreadPool(instances);
+            List<Future<FlowledgerApp>> started = new ArrayList<>();
+            for (int k = 0; k < instances; k++) {
+                Map<String, String> m = settings(p, reg.toString());
+                m.put("flowledger.db.url", db);
+                m.put("flowledger.db.user", TestDatabase.POSTGRES.user());
+                m.put("flowledger.db.password", TestDatabase.POSTGRES.password());
+                m.put("flowledger.cubic.instance-id", "bench-" + k);
+                started.add(starter.submit(() -> TestApp.start(m)));
             }
-            parallel(8, n, i -> s3.putObject(b -> b.bucket(p + "-incoming")
-                    .key("cubic/dmap/t" + (i % tables) + "/2022" + String.format("%04d", i) + ".csv"),
-                    RequestBody.fromString("id,value\n" + i + ",v\n")));
-            try (FlowledgerApp app = TestApp.start(settings(p, reg.toString()))) {
-                await().atMost(Duration.ofMinutes(15)).pollInterval(Duration.ofSeconds(1))
-                        .until(() -> count(app, "SELECT COUNT(*) FROM cubic_loads WHERE status = 'archived'") == n);
-                double seconds = Sql.run(app.db().dataSource(), c -> {
-                    try (var rs = c.createStatement().executeQuery(
-                            "SELECT MIN(created_at), MAX(updated_at) FROM cubic_loads")) {
-                        rs.next();
-                        return Duration.between(rs.getObject(1, java.time.LocalDateTime.class),
-                                rs.getObject(2, java.time.LocalDateTime.class)).toMillis() / 1000.0;
-                    }
-                });
-                double rate = n / seconds;
-                System.out.printf("%nBENCH cubic-ingestion: %d small loads discovered -> ingested to Parquet -> archived in %.1f s:"
-                        + " %.1f loads/s (4 workers, %d tables)%n", n, seconds, rate, tables);
-                System.out.printf("BENCH baseline: raw S3 copy+delete of the same objects, 4 at a time, same server: %.1f objects/s"
-                        + " (pipeline = %.0f%% of it)%n%n", rawRate, 100 * rate / rawRate);
-                assertThat(count(app, "SELECT COUNT(*) FROM cubic_loads")).isEqualTo(n);
+            for (Future<FlowledgerApp> f : started) {
+                apps.add(f.get());
             }
+            starter.shutdown();
+            FlowledgerApp app = apps.get(0);
+            await().atMost(Duration.ofMinutes(15)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> count(app, "SELECT COUNT(*) FROM cubic_loads WHERE status = 'archived'") == n);
+            assertThat(count(app, "SELECT COUNT(*) FROM cubic_loads")).isEqualTo(n);
+            assertThat(count(app, "SELECT COUNT(*) FROM cubic_load_transitions WHERE to_status = 'ingesting'")).isEqualTo(n);
+            double seconds = Sql.run(app.db().dataSource(), c -> {
+                try (var rs = c.createStatement().executeQuery("SELECT MIN(created_at), MAX(updated_at) FROM cubic_loads")) {
+                    rs.next();
+                    return Duration.between(rs.getObject(1, java.time.LocalDateTime.class),
+                            rs.getObject(2, java.time.LocalDateTime.class)).toMillis() / 1000.0;
+                }
+            });
+            return n / seconds;
+        } finally {
+            for (FlowledgerApp a : apps) {
+                a.close();
+            }
+        }
+    }
+
+    static void report(String what, int n, int tables, int instances, double rate, double raw, int rawThreads) {
+        System.out.printf("%nBENCH cubic-ingestion: %s: %d small DMAP loads over %d table(s), %d instance(s) x 4 workers,"
+                + " discovered -> Parquet in springboard -> archived: %.1f loads/s%n", what, n, tables, instances, rate);
+        System.out.printf("BENCH baseline (same run, same S3 server): plain client doing list + get + put + copy + delete per"
+                + " object, %d at a time: %.1f objects/s; pipeline = %.2f of it; load average %.1f%n%n", rawThreads, raw,
+                rate / raw, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+
+    @Test
+    void one_table_with_a_backlog_of_500_dmap_files_drains_on_two_instances() throws Exception {
+        try (S3Client s3 = client()) {
+            double raw = rawRate(s3, 500, 1, 8);
+            double rate = pipelineRate(s3, 500, 1, 2);
+            report("one table's backlog", 500, 1, 2, rate, raw, 8);
+            assertThat(rate).as("loads/s").isGreaterThanOrEqualTo(20);
+            assertThat(rate / raw).as("share of the raw S3 rate").isGreaterThanOrEqualTo(0.5);
+        }
+    }
+
+    @Test
+    void two_thousand_small_loads_over_twenty_tables_vs_the_same_s3_operations_by_a_plain_client() throws Exception {
+        try (S3Client s3 = client()) {
+            double raw = rawRate(s3, 2000, 20, 8);
+            double rate = pipelineRate(s3, 2000, 20, 2);
+            report("2,000 loads", 2000, 20, 2, rate, raw, 8);
+            assertThat(rate / raw).as("share of the raw S3 rate").isGreaterThanOrEqualTo(0.5);
         }
     }
 

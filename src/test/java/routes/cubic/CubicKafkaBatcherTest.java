@@ -1,7 +1,6 @@
 package routes.cubic;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
@@ -14,6 +13,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import routes.app.FlowledgerApp;
 import org.junit.jupiter.api.extension.ExtendWith;
 import routes.testkit.KafkaServer;
 import routes.testkit.S3Server;
@@ -33,9 +33,16 @@ class CubicKafkaBatcherTest {
         }
     }
 
-    static CubicKafkaBatcher batcher(CubicFixture f, String topic, String group, int maxRecords, Duration maxAge) {
-        return new CubicKafkaBatcher(new CubicKafkaBatcher.Settings(List.of(topic), KafkaServer.bootstrapServers(), group,
-                maxRecords, maxAge, Duration.ofMillis(300)), f.s3, f.incoming, e -> { });
+    /** The service's batcher route on the topic; its first work round is an hour away, so objects stay in incoming. */
+    static FlowledgerApp batcher(CubicFixture f, String topic, String group, int maxRecords, Duration maxAge) throws Exception {
+        Map<String, String> settings = f.settings("");
+        settings.put("flowledger.kafka.brokers", KafkaServer.bootstrapServers());
+        settings.put("flowledger.cubic.kafka.topics", topic);
+        settings.put("flowledger.cubic.kafka.group-id", group);
+        settings.put("flowledger.cubic.kafka.max-records", String.valueOf(maxRecords));
+        settings.put("flowledger.cubic.kafka.max-age", maxAge.toString());
+        settings.put("flowledger.cubic.work-interval", "PT1H");
+        return f.start(settings);
     }
 
     static List<String> objects(CubicFixture f, String table) {
@@ -49,20 +56,16 @@ class CubicKafkaBatcherTest {
     @Test
     void ten_thousand_records_make_one_object_of_exactly_ten_thousand_lines_before_the_hour_is_up() throws Exception {
         String topic = "cubic.count" + System.nanoTime() % 100000;
-        try (CubicFixture f = new CubicFixture(TestDatabase.H2);
-             CubicKafkaBatcher b = batcher(f, topic, "g-" + topic, 10_000, Duration.ofHours(1))) {
+        try (CubicFixture f = new CubicFixture(TestDatabase.H2)) {
             produce(topic, 0, 10_005);
+            batcher(f, topic, "g-" + topic, 10_000, Duration.ofHours(1));
             String table = CubicKafkaBatcher.tableFor(topic);
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                b.pollOnce();
-                return objects(f, table).size() == 1;
-            });
+            await().atMost(Duration.ofSeconds(60)).until(() -> objects(f, table).size() == 1);
             List<String> l = lines(f, objects(f, table).get(0));
             assertThat(l).hasSize(10_000).startsWith("{\"n\":0}").endsWith("{\"n\":9999}");
             assertThat(objects(f, table).get(0)).matches("cubic/kafka/" + table + "/[0-9a-f-]{36}\\.json");
-            for (int i = 0; i < 5; i++) {
-                b.pollOnce();
-            }
+            assertThat(f.status(objects(f, table).get(0))).as("its load row exists").isEqualTo("ready");
+            Thread.sleep(2000);
             assertThat(objects(f, table)).as("5 records wait for the next 10,000 or the hour").hasSize(1);
         }
     }
@@ -70,15 +73,12 @@ class CubicKafkaBatcherTest {
     @Test
     void a_few_records_are_written_once_the_oldest_waited_max_age() throws Exception {
         String topic = "cubic.time" + System.nanoTime() % 100000;
-        try (CubicFixture f = new CubicFixture(TestDatabase.H2);
-             CubicKafkaBatcher b = batcher(f, topic, "g-" + topic, 10_000, Duration.ofSeconds(2))) {
+        try (CubicFixture f = new CubicFixture(TestDatabase.H2)) {
             produce(topic, 0, 3);
             String table = CubicKafkaBatcher.tableFor(topic);
             long start = System.currentTimeMillis();
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                b.pollOnce();
-                return objects(f, table).size() == 1;
-            });
+            batcher(f, topic, "g-" + topic, 10_000, Duration.ofSeconds(2));
+            await().atMost(Duration.ofSeconds(60)).until(() -> objects(f, table).size() == 1);
             assertThat(System.currentTimeMillis() - start).isGreaterThanOrEqualTo(2000);
             assertThat(lines(f, objects(f, table).get(0))).containsExactly("{\"n\":0}", "{\"n\":1}", "{\"n\":2}");
         }
@@ -90,22 +90,19 @@ class CubicKafkaBatcherTest {
         String group = "g-" + topic;
         String table = CubicKafkaBatcher.tableFor(topic);
         try (CubicFixture f = new CubicFixture(TestDatabase.H2)) {
-            produce(topic, 0, 100);
-            try (CubicKafkaBatcher first = batcher(f, topic, group, 100, Duration.ofHours(1))) {
-                first.crashBeforeCommit = true;
-                assertThatThrownBy(() -> {
-                    long deadline = System.currentTimeMillis() + 60_000;
-                    while (System.currentTimeMillis() < deadline) {
-                        first.pollOnce();
-                    }
-                }).hasMessageContaining("simulated crash");
+            try (FlowledgerApp first = batcher(f, topic, group, 100, Duration.ofHours(1))) {
+                f.apps.remove(first);
+                first.camelContext().getRegistry().lookupByNameAndType("cubicKafkaBatcher", CubicKafkaBatcher.class)
+                        .crashBeforeCommit = true;
+                produce(topic, 0, 100);
+                await().atMost(Duration.ofSeconds(60)).until(() -> objects(f, table).size() == 1);
+                Thread.sleep(1500); // polls go on; nothing is committed
             }
             assertThat(objects(f, table)).hasSize(1);
-            try (CubicKafkaBatcher second = batcher(f, topic, group, 100, Duration.ofHours(1))) {
-                await().atMost(Duration.ofSeconds(60)).until(() -> {
-                    second.pollOnce();
-                    return objects(f, table).size() == 2;
-                });
+            try (FlowledgerApp second = batcher(f, topic, group, 100, Duration.ofHours(1))) {
+                f.apps.remove(second);
+                await().atMost(Duration.ofSeconds(60)).until(() -> objects(f, table).size() == 2);
+                Thread.sleep(1500); // the commit is made on the consumer's next poll
             }
             Set<String> all = new TreeSet<>();
             List<Integer> sizes = new ArrayList<>();
@@ -117,10 +114,9 @@ class CubicKafkaBatcherTest {
             assertThat(all).hasSize(100);
             assertThat(sizes).as("at-least-once: the uncommitted batch is written again").containsExactly(100, 100);
             // Committed now: a third consumer of the group gets nothing more.
-            try (CubicKafkaBatcher third = batcher(f, topic, group, 100, Duration.ofSeconds(1))) {
-                for (int i = 0; i < 10; i++) {
-                    third.pollOnce();
-                }
+            try (FlowledgerApp third = batcher(f, topic, group, 100, Duration.ofSeconds(1))) {
+                f.apps.remove(third);
+                Thread.sleep(4000);
             }
             assertThat(objects(f, table)).hasSize(2);
         }

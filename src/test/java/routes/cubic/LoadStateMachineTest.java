@@ -42,15 +42,19 @@ class LoadStateMachineTest {
     }
 
     static List<Long> insertLoads(MetadataDb db, String table, int n) {
+        return insertLoads(db, table, "cubic/dmap/" + table + "/", n);
+    }
+
+    static List<Long> insertLoads(MetadataDb db, String table, String prefix, int n) {
         CubicTables tables = new CubicTables(db.dataSource());
-        CubicTables.Table t = tables.register(table, "cubic/dmap/" + table + "/", null);
+        CubicTables.Table t = tables.register(table, prefix, null);
         List<Long> ids = new ArrayList<>();
         Sql.tx(db.dataSource(), c -> {
             for (int i = 0; i < n; i++) {
                 Instant now = Instant.now();
                 Sql.update(c, "INSERT INTO cubic_loads (table_id, group_id, kind_rank, status, s3_key, s3_modified, s3_size,"
                         + " created_at, updated_at) VALUES (?, ?, 1, 'ready', ?, ?, 1, ?, ?)", t.id(), t.id(),
-                        "cubic/dmap/" + table + "/" + i + ".csv", Instant.parse("2022-03-04T00:00:00Z").plusSeconds(i), now, now);
+                        prefix + i + ".csv", Instant.parse("2022-03-04T00:00:00Z").plusSeconds(i), now, now);
             }
             try (var ps = Sql.prepare(c, "SELECT id FROM cubic_loads WHERE table_id = ? ORDER BY id", t.id());
                  var rs = ps.executeQuery()) {
@@ -104,15 +108,33 @@ class LoadStateMachineTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
-    void a_tables_loads_are_claimed_one_at_a_time_in_order(TestDatabase database) {
+    void an_ods_tables_ready_loads_are_claimed_as_one_unit_in_order_and_not_again_while_it_runs(TestDatabase database) {
         try (MetadataDb db = open(database)) {
-            List<Long> ids = insertLoads(db, "t3", 3);
+            List<Long> ids = insertLoads(db, "t3", "cubic/ods_qlik/T3/", 3);
             LoadStateMachine m = new LoadStateMachine(db.dataSource(), "a", Duration.ofMinutes(5));
-            assertThat(m.claimWork(10)).extracting(CubicLoad::id).containsExactly(ids.get(0));
-            assertThat(m.claimWork(10)).as("the first is still ingesting").isEmpty();
+            List<List<CubicLoad>> units = m.claimUnits(10);
+            assertThat(units).hasSize(1);
+            assertThat(units.get(0)).extracting(CubicLoad::id).containsExactlyElementsOf(ids);
+            Sql.tx(db.dataSource(), c -> Sql.update(c, "INSERT INTO cubic_loads (table_id, group_id, kind_rank, status, s3_key,"
+                    + " s3_modified, s3_size, created_at, updated_at) SELECT table_id, group_id, 1, 'ready', 'cubic/ods_qlik/T3/9.csv',"
+                    + " s3_modified, 1, created_at, updated_at FROM cubic_loads WHERE id = ?", ids.get(0)));
+            assertThat(m.claimUnits(10)).as("the table's unit is still being ingested").isEmpty();
             m.apply(ids.get(0), LoadStateMachine.Transition.INGESTED, null);
-            // the archive step of the first and the ingest of the second
-            assertThat(m.claimWork(10)).extracting(CubicLoad::id).containsExactly(ids.get(0), ids.get(1));
+            assertThat(m.claimUnits(10)).as("the first's archive step; the group still ingests").extracting(u -> u.get(0).id())
+                    .containsExactly(ids.get(0));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void a_dmap_tables_ready_loads_have_no_order_and_are_claimed_as_separate_units(TestDatabase database) {
+        try (MetadataDb db = open(database)) {
+            List<Long> ids = insertLoads(db, "t4", 3);
+            LoadStateMachine m = new LoadStateMachine(db.dataSource(), "a", Duration.ofMinutes(5));
+            List<List<CubicLoad>> units = m.claimUnits(10);
+            assertThat(units).hasSize(3).allSatisfy(u -> assertThat(u).hasSize(1));
+            assertThat(units.stream().map(u -> u.get(0).id()).toList()).containsExactlyInAnyOrderElementsOf(ids);
+            assertThat(m.claimUnits(10)).isEmpty();
         }
     }
 
@@ -149,7 +171,7 @@ class LoadStateMachineTest {
             }
             pool.shutdown();
             assertThat(duplicates).isEmpty();
-            assertThat(claimed).hasSize(tables); // one per table: the first of each
+            assertThat(claimed).hasSize(tables * 3); // DMAP loads have no order: every one, each once
         }
     }
 
