@@ -98,7 +98,62 @@ public final class Config {
                 origins.put(name, "-D" + name);
             }
         }
+        refuseUnknownKeys(defaults.stringPropertyNames(), origins);
         return new Config(values, origins);
+    }
+
+    /**
+     * A {@code flowledger.*} key that application.properties does not list is a typo or a key of another version:
+     * ignoring it would run with the default the user meant to change, so start-up stops naming the key (and where
+     * it came from) and the nearest known key.
+     */
+    private static void refuseUnknownKeys(Set<String> known, Map<String, String> origins) {
+        for (Map.Entry<String, String> e : origins.entrySet()) {
+            String key = e.getKey();
+            if (!key.startsWith("flowledger.") || known.contains(key)) {
+                continue;
+            }
+            String nearest = nearest(key, known);
+            String origin = e.getValue();
+            String hint = nearest == null ? ""
+                    : " (did you mean " + (origin.startsWith("environment ") ? envName(nearest) + ", i.e. " : "")
+                    + nearest + "?)";
+            throw new ConfigException(key, "unknown key" + hint + " (from " + origin
+                    + ")");
+        }
+    }
+
+    /** The known key closest to {@code key} by edit distance, or null when none is close enough to be a typo. */
+    static String nearest(String key, Set<String> known) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : new TreeSet<>(known)) {
+            int d = distance(key, k);
+            if (d < bestDistance) {
+                best = k;
+                bestDistance = d;
+            }
+        }
+        return bestDistance <= Math.max(3, key.length() / 4) ? best : null;
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     private static void put(Map<String, String> values, Map<String, String> origins, Properties p, String origin) {

@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import routes.common.ApiAuth;
 import routes.common.DbHealthCheck;
 import routes.common.MetadataDb;
+import routes.common.http.ApiErrors;
 import routes.common.status.StatusEmitter;
 
 /**
@@ -47,6 +48,11 @@ public final class FlowledgerApp implements AutoCloseable {
         if (c.getPort("flowledger.http.port") == c.getPort("flowledger.management.port")) {
             throw c.invalid("flowledger.management.port", "must differ from flowledger.http.port");
         }
+        for (String host : List.of("flowledger.http.host", "flowledger.management.host")) {
+            if (!c.get(host).matches("[A-Za-z0-9.:_-]+")) {
+                throw c.invalid(host, "must be an IP address or host name (0.0.0.0 = every interface)");
+            }
+        }
         c.getOneOf("flowledger.log.format", List.of("text", "json"));
         c.getBoolean("flowledger.routes.reload");
         String dir = c.get("flowledger.routes.dir");
@@ -59,6 +65,12 @@ public final class FlowledgerApp implements AutoCloseable {
         String url = c.require("flowledger.db.url");
         if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
             throw c.invalid("flowledger.db.url", "must be an H2 (jdbc:h2:...) or PostgreSQL (jdbc:postgresql:...) URL");
+        }
+        try {
+            MetadataDb.ledgerUrl(url);
+        } catch (IllegalArgumentException e) {
+            // Checked here, before the DB is opened: a URL H2 would misread must not create anything on disk.
+            throw new ConfigException("flowledger.db.url", e.getMessage() + " (from " + c.origin("flowledger.db.url") + ")");
         }
         c.getInt("flowledger.db.pool-size", 1, 200);
         for (Pipeline p : Pipeline.values()) {
@@ -150,6 +162,7 @@ public final class FlowledgerApp implements AutoCloseable {
         statusEmitter = new StatusEmitter();
         registry.accept("statusEmitter", statusEmitter);
         registry.accept("apiAuth", new ApiAuth(config.get("flowledger.api.user"), config.get("flowledger.api.password")));
+        registry.accept("apiErrors", new ApiErrors());
         for (Pipeline p : Pipeline.values()) {
             if (p.isEnabled(config)) {
                 p.module().bind(this, registry);

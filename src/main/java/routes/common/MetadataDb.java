@@ -4,8 +4,19 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfoService;
+import org.flywaydb.core.api.MigrationVersion;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +38,74 @@ public final class MetadataDb implements AutoCloseable {
         this.url = url;
     }
 
+    /**
+     * What an H2 ledger needs, whatever URL the user wrote: the SQL in use ({@code ON CONFLICT}, lower-case names,
+     * nulls last) needs PostgreSQL compatibility, and {@code WRITE_DELAY=0} makes every commit reach the file
+     * before the commit returns, so a process killed with SIGKILL keeps it (H2 otherwise writes about a second
+     * later; power loss is not covered: H2 does not fsync each commit).
+     */
+    public static final Map<String, String> H2_LEDGER_SETTINGS;
+
+    static {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("MODE", "PostgreSQL");
+        m.put("DATABASE_TO_LOWER", "TRUE");
+        m.put("DEFAULT_NULL_ORDERING", "HIGH");
+        m.put("WRITE_DELAY", "0");
+        H2_LEDGER_SETTINGS = Collections.unmodifiableMap(m);
+    }
+
+
+    /** The forms of H2 database name flowledger accepts (an embedded file, in memory, or an H2 server). */
+    private static final Pattern H2_NAME = Pattern.compile("(?i)^(file:.+|mem:.*|tcp://.+|ssl://.+|[~./\\\\].*|[A-Za-z]:[/\\\\].*)$");
+
+    /**
+     * The URL flowledger connects with: an H2 URL gets {@link #H2_LEDGER_SETTINGS} added (the user's own settings
+     * are kept); any other URL is returned as it is. Throws {@link IllegalArgumentException} (the message is one
+     * line for the user) when the H2 URL names no database flowledger can use (e.g. {@code jdbc:h2:fil:/x}, which
+     * H2 would take as a folder named {@code fil:}) or sets one of those settings to a value the ledger cannot
+     * work with.
+     */
+    public static String ledgerUrl(String url) {
+        if (url == null || !url.regionMatches(true, 0, "jdbc:h2:", 0, 8)) {
+            return url;
+        }
+        String[] parts = url.substring(8).split(";", -1);
+        String name = parts[0].trim();
+        if (!H2_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("'" + redactUrl(url) + "' names no H2 database flowledger can use;"
+                    + " write jdbc:h2:file:<path>, jdbc:h2:mem:<name> or jdbc:h2:tcp://<host>/<path>");
+        }
+        StringBuilder out = new StringBuilder("jdbc:h2:").append(name);
+        Set<String> given = new HashSet<>();
+        for (int i = 1; i < parts.length; i++) {
+            String setting = parts[i].trim();
+            if (setting.isEmpty()) {
+                continue;
+            }
+            int eq = setting.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("'" + redactUrl(url) + "': '" + setting
+                        + "' is not an H2 setting (write NAME=VALUE, separated by ';')");
+            }
+            String key = setting.substring(0, eq).trim().toUpperCase(Locale.ROOT);
+            String value = setting.substring(eq + 1).trim();
+            String needed = H2_LEDGER_SETTINGS.get(key);
+            if (needed != null && !needed.equalsIgnoreCase(value)) {
+                throw new IllegalArgumentException("sets " + key + "=" + value + ", but flowledger's ledger needs "
+                        + key + "=" + needed + " (leave it out: flowledger adds it to every H2 URL)");
+            }
+            given.add(key);
+            out.append(';').append(setting);
+        }
+        H2_LEDGER_SETTINGS.forEach((k, v) -> {
+            if (!given.contains(k)) {
+                out.append(';').append(k).append('=').append(v);
+            }
+        });
+        return out.toString();
+    }
+
     /** Opens the pool and migrates the schema. Fails fast when the DB cannot be reached. */
     public static MetadataDb open(String url, String user, String password, int poolSize) {
         return open(url, user, password, poolSize, 10_000);
@@ -34,6 +113,7 @@ public final class MetadataDb implements AutoCloseable {
 
     /** As {@link #open(String, String, String, int)}, waiting at most {@code connectTimeoutMs} for a connection. */
     public static MetadataDb open(String url, String user, String password, int poolSize, long connectTimeoutMs) {
+        url = ledgerUrl(url);
         HikariConfig hc = new HikariConfig();
         hc.setPoolName("flowledger-db");
         hc.setJdbcUrl(url);
@@ -55,14 +135,17 @@ public final class MetadataDb implements AutoCloseable {
     }
 
     private void migrate() {
-        MigrateResult result = Flyway.configure()
+        FluentConfiguration conf = Flyway.configure()
                 .dataSource(dataSource)
-                .locations("classpath:db/migration")
-                // Each pipeline owns a range of versions (V1 core, V10 roket-upload, V20 status, V30 cubic-ingestion,
-                // V40 replay, V50 patterns), so a pipeline added later may bring a lower version than one applied.
-                .outOfOrder(true)
-                .load()
-                .migrate();
+                .locations("classpath:db/migration");
+        // Each pipeline owns a range of versions (V1 core, V10 roket-upload, V20 status, V30 cubic-ingestion,
+        // V40 replay, V50 patterns), so a pipeline added later may bring a lower version than one applied. Only then
+        // is out-of-order migration switched on (Flyway warns whenever it is on, which would alarm every healthy run).
+        MigrationInfoService info = conf.load().info();
+        MigrationVersion current = info.current() == null ? null : info.current().getVersion();
+        boolean behind = current != null && Arrays.stream(info.all()).anyMatch(m -> m.getVersion() != null
+                && !m.getState().isApplied() && m.getVersion().compareTo(current) < 0);
+        MigrateResult result = conf.outOfOrder(behind).load().migrate();
         LOG.info("Metadata DB {} at schema version {} ({} migration(s) applied)",
                 redactUrl(url), result.targetSchemaVersion == null ? "current" : result.targetSchemaVersion,
                 result.migrationsExecuted);
@@ -89,9 +172,19 @@ public final class MetadataDb implements AutoCloseable {
         return url.startsWith("jdbc:postgresql:");
     }
 
-    /** JDBC URLs may carry a password as a parameter; never show it. */
+    /**
+     * JDBC URLs may carry credentials: as parameters ({@code ?user=u&password=p}, H2's {@code ;USER=u;PASSWORD=p},
+     * {@code sslpassword}, ...) or as user info ({@code //user:pw@host}). The URL as shown anywhere (logs,
+     * {@code GET /api/info}) has every one of them replaced by {@code ****}.
+     */
     public static String redactUrl(String url) {
-        return url == null ? "" : url.replaceAll("(?i)(password|pwd)=[^;&]*", "$1=****");
+        if (url == null) {
+            return "";
+        }
+        return url
+                .replaceAll("//[^/?;@\\s]*@", "//****@")
+                .replaceAll("(?i)([?&;:])([a-z0-9_.-]*(?:user|password|passwd|pwd|secret|token|key|credential)[a-z0-9_.-]*)=[^;&]*",
+                        "$1$2=****");
     }
 
     @Override

@@ -11,6 +11,8 @@ import javax.sql.DataSource;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import routes.common.http.QueryParams;
+import routes.common.http.StrictJson;
 import routes.common.status.StatusEvent;
 
 /** The cubic HTTP API: loads by status and table (paged), one load with its history, retry, tables. */
@@ -37,8 +39,8 @@ public class CubicApi {
     public Map<String, Object> loads(Exchange ex) {
         String st = ex.getMessage().getHeader("status", String.class);
         String table = ex.getMessage().getHeader("table", String.class);
-        int page = intParam(ex, "page", 0, 0, Integer.MAX_VALUE);
-        int size = intParam(ex, "size", 50, 1, 500);
+        int page = QueryParams.intParam(ex, "page", 0, 0, Integer.MAX_VALUE);
+        int size = QueryParams.intParam(ex, "size", 50, 1, 500);
         if (st != null && !st.isBlank()) {
             try {
                 LoadStatus.of(st);
@@ -120,15 +122,20 @@ public class CubicApi {
         return tables.all();
     }
 
+    /** The body of POST /api/cubic/tables: read strictly (an unknown field or a wrong type is a 400). */
+    public record TableRequest(String name, String prefix, String columns) {
+    }
+
     /** POST /api/cubic/tables {"name": ..., "prefix": ..., "columns": "a,b,c" (optional)}; the name defaults from the prefix. */
-    public Object registerTable(Exchange ex, Map<String, Object> body) {
-        String prefix = body == null ? null : (String) body.get("prefix");
-        String name = body == null ? null : (String) body.get("name");
+    public Object registerTable(Exchange ex, String json) {
+        TableRequest body = StrictJson.read(json, TableRequest.class);
+        String prefix = body.prefix();
+        String name = body.name();
         if (name == null && prefix != null) {
             name = CubicTables.nameFor(prefix);
         }
         try {
-            CubicTables.Table t = tables.register(name, prefix, body == null ? null : (String) body.get("columns"));
+            CubicTables.Table t = tables.register(name, prefix, body.columns());
             ex.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 201);
             return t;
         } catch (IllegalArgumentException e) {
@@ -176,18 +183,6 @@ public class CubicApi {
             return Long.parseLong(ex.getMessage().getHeader("id", String.class));
         } catch (RuntimeException e) {
             return -1;
-        }
-    }
-
-    private static int intParam(Exchange ex, String name, int dflt, int min, int max) {
-        String v = ex.getMessage().getHeader(name, String.class);
-        if (v == null || v.isBlank()) {
-            return dflt;
-        }
-        try {
-            return Math.max(min, Math.min(max, Integer.parseInt(v.trim())));
-        } catch (NumberFormatException e) {
-            return dflt;
         }
     }
 

@@ -1,7 +1,5 @@
 package routes.cubic;
 
-import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,13 +84,8 @@ public record CubicSettings(String incomingBucket, String springboardBucket, Str
     }
 
     static String defaultInstanceId() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            host = "localhost";
-        }
-        return host + "-" + ManagementFactory.getRuntimeMXBean().getPid() + "-" + Integer.toHexString(System.identityHashCode(new Object()));
+        // pid@host/tag: a crashed instance's leases are taken over at once by an instance on the same host.
+        return routes.common.ClaimOwner.current(Integer.toHexString(System.identityHashCode(new Object())));
     }
 
     /** For route timers: {{bean:cubicSettings.pollIntervalMs}}. */

@@ -20,6 +20,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import routes.common.ClaimOwner;
 
 /**
  * The load state machine of ADR 5. Every allowed move is one {@link Transition}; each is a single guarded update
@@ -78,6 +81,8 @@ public class LoadStateMachine {
         EXPIRED,
         NONE
     }
+
+    private static final Logger LOG = LoggerFactory.getLogger(LoadStateMachine.class);
 
     static final String SELECT = "SELECT l.id, l.table_id, t.name AS table_name, t.s3_prefix, t.columns, l.status, l.s3_key,"
             + " l.s3_modified, l.s3_size, s.snapshot, l.attempts, l.error_reason, l.record_count, l.output_key"
@@ -210,6 +215,7 @@ public class LoadStateMachine {
      */
     public List<CubicLoad> claimWork(int max) {
         List<CubicLoad> out = new ArrayList<>();
+        endLeasesOfDeadHolders();
         Instant now = Instant.now();
         claim(out, max, "SELECT id FROM cubic_loads WHERE status IN ('ingesting', 'archiving', 'erroring')"
                 + " AND lease_until < ? ORDER BY lease_until", now, id -> retakeFor(id));
@@ -225,6 +231,33 @@ public class LoadStateMachine {
                 + "   OR (o.s3_modified = l.s3_modified AND o.id < l.id)))))"
                 + " ORDER BY l.s3_modified, l.id", null, id -> Transition.CLAIM_INGEST);
         return out;
+    }
+
+    /**
+     * A holder that was a process of this host and no longer exists (kill -9, crash) will never renew its leases:
+     * they end now, so the retake below takes its loads up at once instead of after flowledger.cubic.lease.
+     */
+    private void endLeasesOfDeadHolders() {
+        List<String> holders = Sql.run(ds, c -> {
+            List<String> r = new ArrayList<>();
+            try (PreparedStatement ps = Sql.prepare(c, "SELECT DISTINCT owner FROM cubic_loads WHERE status IN"
+                    + " ('ingesting', 'archiving', 'erroring') AND owner IS NOT NULL AND owner <> ? AND lease_until >= ?",
+                    instance, Instant.now()); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    r.add(rs.getString(1));
+                }
+            }
+            return r;
+        });
+        for (String holder : holders) {
+            Optional<String> dead = ClaimOwner.deadOnThisHost(holder);
+            if (dead.isPresent()) {
+                Instant ended = Instant.now().minusMillis(1);
+                int n = Sql.run(ds, c -> Sql.update(c, "UPDATE cubic_loads SET lease_until = ? WHERE owner = ?"
+                        + " AND status IN ('ingesting', 'archiving', 'erroring') AND lease_until > ?", ended, holder, ended));
+                LOG.warn("cubic-ingestion: taking over the claims of {} ({} load(s)): {}", holder, n, dead.get());
+            }
+        }
     }
 
     private Transition retakeFor(long id) {

@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Set;
 import javax.sql.DataSource;
 import org.apache.camel.Exchange;
+import routes.common.http.BadRequest;
+import routes.common.http.QueryParams;
 import routes.common.status.StatusEmitter;
 import routes.common.status.StatusEvent;
 import routes.common.status.StatusEvent.State;
@@ -351,10 +353,10 @@ public class Datasets {
 
     /** A page of a dataset for the API (since: seq, default 0; limit: default and cap flowledger.patterns.page-size). */
     public List<Map<String, Object>> page(String dataset, String since, String limit) {
-        long from = since == null || since.isBlank() ? 0 : Long.parseLong(since.trim());
+        Long from = QueryParams.parseLong("since", since, 0, Long.MAX_VALUE);
         int max = pageSize;
-        int n = limit == null || limit.isBlank() ? max : Math.min(max, Integer.parseInt(limit.trim()));
-        return read(dataset, from, n, true);
+        Long n = QueryParams.parseLong("limit", limit, 1, Integer.MAX_VALUE);
+        return read(dataset, from == null ? 0 : from, n == null ? max : (int) Math.min(max, n), true);
     }
 
     private int pageSize = 1000;
@@ -368,6 +370,11 @@ public class Datasets {
      * (its run's failure, if any, is in {@code last_error}).
      */
     public Map<String, Object> runNow(String pipe, Exchange exchange) throws Exception {
+        org.apache.camel.Route route = exchange.getContext().getRoute(pipe);
+        // Only a pipe (a route made from a pattern template) may be run through the API, never any other route.
+        if (route == null || route.getProperties().get(org.apache.camel.Route.TEMPLATE_PROPERTY) == null) {
+            throw BadRequest.notFound("no pipe '" + pipe + "'");
+        }
         return runPipe(pipe, exchange.getContext());
     }
 
@@ -471,6 +478,7 @@ public class Datasets {
     /** Applies the changes the circuit breaker held back, advances the watermark, and lets the pipe run again. */
     public Map<String, Object> commit(String pipe) {
         return jdbc.tx(c -> {
+            requirePipe(c, pipe);
             Map<String, Object> p = lockHalted(c, pipe);
             if (p == null) {
                 return result(pipe, "not-halted", 0);
@@ -495,6 +503,7 @@ public class Datasets {
     /** Drops the changes the circuit breaker held back; the pipe runs again from its old watermark. */
     public Map<String, Object> rollback(String pipe) {
         return jdbc.tx(c -> {
+            requirePipe(c, pipe);
             if (lockHalted(c, pipe) == null) {
                 return result(pipe, "not-halted", 0);
             }
@@ -513,7 +522,7 @@ public class Datasets {
         return jdbc.tx(c -> {
             Map<String, Object> p = Jdbc.one(c, "SELECT * FROM patterns_pipes WHERE pipe = ? FOR UPDATE", pipe);
             if (p == null) {
-                return result(pipe, "unknown", 0);
+                throw BadRequest.notFound("no pipe '" + pipe + "'");
             }
             Jdbc.update(c, "DELETE FROM patterns_staged WHERE pipe = ?", pipe);
             int removed = 0;
@@ -529,6 +538,13 @@ public class Datasets {
 
     public List<Map<String, Object>> conflicts(String pipe) {
         return jdbc.tx(c -> Jdbc.query(c, "SELECT * FROM patterns_conflicts WHERE pipe = ? ORDER BY id", pipe));
+    }
+
+    /** An unknown pipe is a 404 for the API, not a 200 that did nothing. */
+    private static void requirePipe(Connection c, String pipe) throws SQLException {
+        if (Jdbc.one(c, "SELECT pipe FROM patterns_pipes WHERE pipe = ?", pipe) == null) {
+            throw BadRequest.notFound("no pipe '" + pipe + "'");
+        }
     }
 
     private static Map<String, Object> lockHalted(Connection c, String pipe) throws SQLException {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 import org.apache.camel.Exchange;
+import routes.common.http.StrictJson;
 
 /**
  * {@code POST /api/replays} (starts a run with the command's parameters as JSON) and {@code GET /api/replays/{id}}
@@ -22,13 +23,8 @@ public class ReplayApi {
 
     /** Checks and records the run; sets {@code replayRunId} when it is accepted (202), else answers 400. */
     public String create(String body, Exchange exchange) throws Exception {
-        ReplayParams params;
-        try {
-            params = JSON.readValue(body == null || body.isBlank() ? "{}" : body, ReplayParams.class);
-        } catch (Exception e) {
-            return answer(exchange, 400, Map.of("error", "body must be a JSON object of replay parameters: "
-                    + e.getMessage().lines().findFirst().orElse("")));
-        }
+        // Strict: an unknown field ("dryrun" for dryRun) or a wrong type is a 400, never a guess.
+        ReplayParams params = StrictJson.read(body, ReplayParams.class);
         try {
             String id = service.submit(params);
             exchange.setProperty("replayRunId", id);

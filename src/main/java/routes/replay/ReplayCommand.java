@@ -81,6 +81,13 @@ public class ReplayCommand implements Callable<Integer> {
             err.println("replay: --resume RUN_ID takes no other run parameters (they are in the ledger)");
             return FlowledgerCli.USAGE;
         }
+        String notJson = notReplayJson(sourcesConfig);
+        if (notJson != null) {
+            err.println("replay: --config " + sourcesConfig + " " + notJson + "; this --config takes the replay JSON of"
+                    + " dependent sink sources, a properties file goes before the command:"
+                    + " flowledger --config " + sourcesConfig + " replay ...");
+            return FlowledgerCli.USAGE;
+        }
         Config config = parent.loadConfig(Map.of("flowledger.replay.enabled", "true"));
         if (!config.getBoolean("flowledger.replay.enabled")) {
             config = config.with(Map.of("flowledger.replay.enabled", "true"));
@@ -126,14 +133,31 @@ public class ReplayCommand implements Callable<Integer> {
         }
     }
 
-    /** A run whose owner died still shows its last heartbeat: wait until it is older than the lease. */
+    /** Why {@code path} is not a replay JSON (a JSON object), or null when it is one or is not given. */
+    private static String notReplayJson(String path) {
+        if (path == null || path.isBlank() || !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(path))) {
+            return null; // none given, or missing: the usual check reports that
+        }
+        try {
+            String text = java.nio.file.Files.readString(java.nio.file.Path.of(path)).strip();
+            return text.startsWith("{") ? null : "is not a JSON object";
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A run whose owner died still shows its last heartbeat: wait until it is older than the lease, unless the owner
+     * was a process of this host that no longer exists (then the claim is taken over at once).
+     */
     private static void waitForLease(ReplayService service, String runId, PrintWriter out) throws InterruptedException {
         long deadline = System.currentTimeMillis() + service.lease().toMillis() * 2 + 5_000;
         boolean told = false;
         while (System.currentTimeMillis() < deadline) {
             var run = service.ledger().run(runId).orElseThrow();
             if (run.owner() == null || run.heartbeatAt() == null
-                    || run.heartbeatAt().isBefore(Instant.now().minus(service.lease()))) {
+                    || run.heartbeatAt().isBefore(Instant.now().minus(service.lease()))
+                    || routes.common.ClaimOwner.deadOnThisHost(run.owner()).isPresent()) {
                 return;
             }
             if (!told) {

@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import routes.common.ClaimOwner;
 import routes.common.Transactions;
 
 /**
@@ -18,6 +21,8 @@ import routes.common.Transactions;
  * state changes.
  */
 public final class ReplayLedger {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplayLedger.class);
 
     /** Day states, in the order a day passes through them. */
     public enum DayStatus { PENDING, PREFLIGHT, BACKUP, REPLAY, CLEANUP, RESTORE, SUCCEEDED, FAILED }
@@ -81,10 +86,22 @@ public final class ReplayLedger {
      * than {@code staleBefore}. Several instances may try; one wins.
      */
     public boolean claim(String id, String owner, Instant staleBefore) {
-        return update("UPDATE replay_runs SET status = 'RUNNING', owner = ?, heartbeat_at = ?, finished_at = NULL, error = NULL"
+        if (update("UPDATE replay_runs SET status = 'RUNNING', owner = ?, heartbeat_at = ?, finished_at = NULL, error = NULL"
                         + " WHERE id = ? AND status IN ('PENDING', 'RUNNING', 'FAILED')"
                         + " AND (owner IS NULL OR owner = ? OR heartbeat_at IS NULL OR heartbeat_at < ?)",
-                owner, Timestamp.from(Instant.now()), id, owner, Timestamp.from(staleBefore)) == 1;
+                owner, Timestamp.from(Instant.now()), id, owner, Timestamp.from(staleBefore)) == 1) {
+            return true;
+        }
+        // Its holder's process is gone from this very host (kill -9, crash): no need to wait out its heartbeat.
+        String holder = run(id).map(Run::owner).orElse(null);
+        Optional<String> dead = ClaimOwner.deadOnThisHost(holder);
+        if (dead.isPresent() && update("UPDATE replay_runs SET status = 'RUNNING', owner = ?, heartbeat_at = ?,"
+                        + " finished_at = NULL, error = NULL WHERE id = ? AND status IN ('PENDING', 'RUNNING', 'FAILED')"
+                        + " AND owner = ?", owner, Timestamp.from(Instant.now()), id, holder) == 1) {
+            LOG.warn("replay run {}: taking over the claim of {}: {}", id, holder, dead.get());
+            return true;
+        }
+        return false;
     }
 
     public void heartbeat(String id, String owner) {
@@ -105,8 +122,13 @@ public final class ReplayLedger {
 
     /** Runs that were started and never finished, whose owner stopped beating before {@code staleBefore}. */
     public List<String> abandonedRuns(Instant staleBefore) {
-        return query("SELECT id FROM replay_runs WHERE status = 'RUNNING' AND (heartbeat_at IS NULL OR heartbeat_at < ?)"
-                + " ORDER BY created_at", rs -> rs.getString(1), Timestamp.from(staleBefore));
+        return query("SELECT id, owner, heartbeat_at FROM replay_runs WHERE status = 'RUNNING' ORDER BY created_at",
+                rs -> {
+                    Timestamp beat = rs.getTimestamp(3);
+                    boolean stale = beat == null || beat.toInstant().isBefore(staleBefore)
+                            || ClaimOwner.deadOnThisHost(rs.getString(2)).isPresent();
+                    return stale ? rs.getString(1) : null;
+                }).stream().filter(java.util.Objects::nonNull).toList();
     }
 
     // ------------------------------------------------------------------ days

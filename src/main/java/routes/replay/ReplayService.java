@@ -8,7 +8,6 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,7 +128,7 @@ public class ReplayService {
         this.ledger = ledger;
         this.emitter = emitter;
         this.meters = meters;
-        this.owner = ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        this.owner = routes.common.ClaimOwner.current(UUID.randomUUID().toString().substring(0, 8));
         this.lease = config.getDuration("flowledger.replay.lease");
         this.maxBadRatio = Double.parseDouble(config.get("flowledger.replay.max-bad-ratio"));
         this.progressInterval = config.getDuration("flowledger.replay.progress-interval");

@@ -17,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import routes.common.ClaimOwner;
 import routes.common.Transactions;
 
 /**
@@ -26,6 +29,7 @@ import routes.common.Transactions;
  */
 public class RoketLedger {
 
+    private static final Logger LOG = LoggerFactory.getLogger(RoketLedger.class);
     public static final String PROCESSOR_PREFIX = "roket-upload/";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int EXCERPT = 1000;
@@ -54,7 +58,7 @@ public class RoketLedger {
 
     /**
      * Claims the date for {@code runId}: inserts the lock row, or takes over one whose heartbeat is older than
-     * {@code lockTimeout} (its run died). Throws {@link DateBusyException} naming the running run otherwise.
+     * {@code lockTimeout} (its run died) or whose holder is a process of this host that no longer exists. Throws {@link DateBusyException} naming the running run otherwise.
      */
     public void claim(String date, String runId, String owner, Duration lockTimeout) {
         Timestamp now = now();
@@ -91,6 +95,13 @@ public class RoketLedger {
                 ps.setString(1, date);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
+                        // The holder's process is gone from this very host (kill -9, crash): no need to wait out its heartbeat.
+                        String heldBy = rs.getString(1);
+                        java.util.Optional<String> dead = ClaimOwner.deadOnThisHost(rs.getString(2));
+                        if (dead.isPresent() && takeOver(c, date, heldBy, runId, owner, now)) {
+                            LOG.warn("roket-upload {}: taking over the claim of run {}: {}", date, heldBy, dead.get());
+                            return;
+                        }
                         throw new DateBusyException("an upload of " + date + " is already running (run "
                                 + rs.getString(1) + " on " + rs.getString(2) + " since "
                                 + rs.getTimestamp(3).toInstant() + "); not starting a second one");
@@ -101,6 +112,20 @@ public class RoketLedger {
             claim(date, runId, owner, lockTimeout);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot claim " + date + " in the ledger: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean takeOver(Connection c, String date, String oldRunId, String runId, String owner,
+                                    Timestamp now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE roket_date_lock SET run_id = ?, owner = ?, "
+                + "claimed_at = ?, heartbeat_at = ? WHERE upload_date = ? AND run_id = ?")) {
+            ps.setString(1, runId);
+            ps.setString(2, owner);
+            ps.setTimestamp(3, now);
+            ps.setTimestamp(4, now);
+            ps.setString(5, date);
+            ps.setString(6, oldRunId);
+            return ps.executeUpdate() == 1;
         }
     }
 

@@ -1,6 +1,5 @@
 package routes.roket;
 
-import java.lang.management.ManagementFactory;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -22,6 +21,8 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import routes.common.ClaimOwner;
+import routes.common.http.QueryParams;
 import routes.common.status.StatusEmitter;
 import routes.common.status.StatusEvent;
 
@@ -58,7 +59,7 @@ public class RoketUploads implements CamelContextAware {
         this.settings = settings;
         this.ledger = ledger;
         this.client = client;
-        this.owner = ManagementFactory.getRuntimeMXBean().getName();
+        this.owner = ClaimOwner.current();
     }
 
     /** The bean of a started application. */
@@ -119,7 +120,7 @@ public class RoketUploads implements CamelContextAware {
     public Map<String, Object> apiStart(Exchange exchange) {
         Map<String, Object> out = new LinkedHashMap<>();
         String date = exchange.getMessage().getHeader("date", String.class);
-        boolean release = "true".equalsIgnoreCase(exchange.getMessage().getHeader("releaseHeld", String.class));
+        boolean release = QueryParams.bool(exchange, "releaseHeld", false);
         try {
             date = parseDate(date);
         } catch (IllegalArgumentException e) {

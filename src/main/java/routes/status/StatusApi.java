@@ -11,6 +11,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import routes.common.http.QueryParams;
 import routes.common.status.StatusCodec;
 import routes.common.status.StatusStore;
 
@@ -46,7 +47,7 @@ public class StatusApi {
         Message in = exchange.getMessage();
         String id = in.getHeader("correlationId", String.class);
         answer(in, () -> {
-            Map<String, Object> view = query.dataflow(id, StatusQuery.limit(in.getHeader("failuresLimit", Integer.class)));
+            Map<String, Object> view = query.dataflow(id, StatusQuery.limit(QueryParams.optionalInt(exchange, "failuresLimit", 1, Integer.MAX_VALUE)));
             if (view == null) {
                 in.setHeader(Exchange.HTTP_RESPONSE_CODE, 404);
                 return Map.of("error", "no status known for dataflow " + id);

@@ -21,6 +21,9 @@ public final class TestApp {
         Map<String, String> overlay = new LinkedHashMap<>();
         overlay.put("flowledger.http.port", String.valueOf(Ports.free()));
         overlay.put("flowledger.management.port", String.valueOf(Ports.free()));
+        // Tests listen on loopback only.
+        overlay.put("flowledger.http.host", "127.0.0.1");
+        overlay.put("flowledger.management.host", "127.0.0.1");
         overlay.put("flowledger.db.url", TestDatabase.H2.newUrl());
         overlay.putAll(settings);
         // Environment and system properties of the test JVM are ignored: tests state what they run with.
