@@ -179,10 +179,10 @@ public class StatusQuery {
             sql.append(" AND ").append(DataflowPipelines.sqlCondition(DataflowPipelines.parse(f.pipeline())));
         }
         if (f.q() != null && !f.q().isBlank()) {
-            String like = "%" + f.q().trim().toLowerCase(java.util.Locale.ROOT).replace("\\", "\\\\")
-                    .replace("%", "\\%").replace("_", "\\_") + "%";
-            sql.append(" AND (LOWER(d.correlation_id) LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM dataset_details x "
-                    + "WHERE x.correlation_id = d.correlation_id AND LOWER(x.data_set_id) LIKE ? ESCAPE '\\'))");
+            String like = "%" + f.q().trim().toLowerCase(java.util.Locale.ROOT).replace("!", "!!")
+                    .replace("%", "!%").replace("_", "!_") + "%"; // '!' escapes: the same on H2 and PostgreSQL
+            sql.append(" AND (LOWER(d.correlation_id) LIKE ? ESCAPE '!' OR EXISTS (SELECT 1 FROM dataset_details x "
+                    + "WHERE x.correlation_id = d.correlation_id AND LOWER(x.data_set_id) LIKE ? ESCAPE '!'))");
             args.add(like);
             args.add(like);
         }
