@@ -299,7 +299,8 @@ public class StatusQuery {
     private static final String FLOW_COLUMNS = "SELECT d.correlation_id, d.state, d.finished, d.stage, "
             + "d.record_count, d.records_done, d.records_failed, d.last_failure_stage, d.last_failure_message, "
             + "d.last_failure_code, d.first_ts, d.last_ts, (SELECT MIN(x.data_set_id) FROM dataset_details x "
-            + "WHERE x.correlation_id = d.correlation_id) FROM status_dataflow d";
+            + "WHERE x.correlation_id = d.correlation_id), (SELECT s.run_message FROM status_stage s "
+            + "WHERE s.correlation_id = d.correlation_id AND s.stage = d.stage) FROM status_dataflow d";
 
     private Map<String, Object> flowRow(ResultSet rs) throws SQLException {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -339,6 +340,7 @@ public class StatusQuery {
         String pipeline = DataflowPipelines.of(m.get("correlationId").toString(), (String) m.get("stage"));
         m.put("pipeline", pipeline);
         m.put("dataSetId", rs.getString(13));
+        m.put("stageMessage", rs.getString(14)); // what the current stage said last (e.g. why a pipe is halted)
         Duration heartbeat = pipelines.heartbeat(pipeline);
         m.put("heartbeatSeconds", heartbeat.toSeconds());
         // stalled: still running, yet no news for longer than its pipeline's heartbeat

@@ -134,7 +134,8 @@ class StatusConsoleTest {
                 .contains("cubic-ingestion");
         assertThat(StatusApiTest.rowOf(dom, REPLAY)).contains(">FAILED<").contains("replay")
                 .contains("1 failed.").contains("REPLAY: 1 of 2 days failed");
-        assertThat(StatusApiTest.rowOf(dom, PIPE)).contains("patterns").contains("PATTERNS:orders-share");
+        assertThat(StatusApiTest.rowOf(dom, PIPE)).contains("patterns").contains("PATTERNS:orders-share")
+                .contains("halted: the circuit breaker holds a change of 80% of the dataset");
         assertThat(StatusApiTest.rowOf(dom, SILENT)).contains(">STALLED<");
 
         try (Chromium.Session tab = Chromium.open(1280, 800)) {
