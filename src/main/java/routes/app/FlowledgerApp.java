@@ -141,6 +141,7 @@ public final class FlowledgerApp implements AutoCloseable {
         }
         if (!jobMode) {
             configureJolokia(props);
+            configureHawtio(props);
         }
         main.setOverrideProperties(props);
 
@@ -220,6 +221,45 @@ public final class FlowledgerApp implements AutoCloseable {
      * Jolokia (JMX over HTTP, for Hawtio) lets a caller stop routes, so it is only served behind basic
      * authentication with configured credentials. No password configured: Jolokia stays off.
      */
+    /**
+     * Hawtio at /hawtio on the management port when flowledger.hawtio.enabled: it needs the management Jolokia
+     * (so the management password), and is mounted once the management server runs.
+     */
+    private void configureHawtio(Properties props) {
+        if (!config.getBoolean("flowledger.hawtio.enabled")) {
+            return;
+        }
+        if (!"true".equals(props.getProperty("camel.management.jolokia-enabled"))) {
+            LOG.warn("Hawtio is off: it needs Jolokia, so flowledger.management.password (and .user)");
+            return;
+        }
+        if (!routes.status.HawtioConsole.available()) {
+            LOG.warn("Hawtio is off: this jar was built without the Hawtio web app");
+            return;
+        }
+        routes.status.HawtioConsole hawtio = new routes.status.HawtioConsole(config.get("flowledger.management.user"),
+                config.get("flowledger.management.password"), JOLOKIA_PATH);
+        main.addMainListener(new org.apache.camel.main.MainListenerSupport() {
+            @Override
+            public void afterConfigure(org.apache.camel.main.BaseMainSupport m) {
+                try {
+                    m.getCamelContext().addStartupListener(new org.apache.camel.ExtendedStartupListener() {
+                        @Override
+                        public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+                        }
+
+                        @Override
+                        public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
+                            hawtio.mount(context); // the management server runs by now
+                        }
+                    });
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot mount Hawtio: " + e.getMessage(), e);
+                }
+            }
+        });
+    }
+
     private void configureJolokia(Properties props) throws IOException {
         String user = config.get("flowledger.management.user");
         String password = config.get("flowledger.management.password");

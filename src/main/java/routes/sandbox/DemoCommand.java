@@ -79,6 +79,7 @@ public class DemoCommand implements Callable<Integer> {
             String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(8));
             overlay.put("flowledger.management.password", password);
             overlay.put("flowledger.api.password", password);
+            overlay.put("flowledger.hawtio.enabled", "true");
             for (DemoScenario s : SCENARIOS) {
                 overlay.put("flowledger." + s.pipeline() + ".enabled", "true");
                 overlay.putAll(s.config(sandbox));
@@ -116,7 +117,13 @@ public class DemoCommand implements Callable<Integer> {
         String mgmt = "http://localhost:" + app.managementPort();
         out.println();
         out.println("Where to look:");
+        out.println("  console      " + api + "/dataflows  (actions: user " + config.get("flowledger.api.user")
+                + ", password " + config.get("flowledger.api.password") + ")");
         out.println("  API          " + api + "/api/info");
+        if (config.getBoolean("flowledger.hawtio.enabled")) {
+            out.println("  Hawtio       " + mgmt + "/hawtio/  (user " + config.get("flowledger.management.user")
+                    + ", password " + config.get("flowledger.management.password") + ")");
+        }
         out.println("  health       " + mgmt + "/observe/health");
         out.println("  metrics      " + mgmt + "/observe/metrics");
         out.println("  Jolokia      " + mgmt + FlowledgerApp.JOLOKIA_PATH + "  (user "

@@ -56,11 +56,14 @@ public class StatusApi {
         });
     }
 
-    /** GET /api/dataflows?state=&dataSetId=&since=&limit=&cursor= */
+    /** GET /api/dataflows?state=&dataSetId=&since=&until=&stage=&pipeline=&q=&limit=&cursor= */
     public void list(Exchange exchange) throws Exception {
         Message in = exchange.getMessage();
-        answer(in, () -> query.list(in.getHeader("state", String.class), in.getHeader("dataSetId", String.class),
-                in.getHeader("since", String.class), intParam(in, "limit"), in.getHeader("cursor", String.class)));
+        answer(in, () -> query.list(new StatusQuery.Filter(in.getHeader("state", String.class),
+                in.getHeader("dataSetId", String.class), in.getHeader("since", String.class),
+                in.getHeader("until", String.class), in.getHeader("stage", String.class),
+                in.getHeader("pipeline", String.class), in.getHeader("q", String.class)),
+                intParam(in, "limit"), in.getHeader("cursor", String.class)));
     }
 
     /** GET /api/dataflows/{correlationId}/failures?stage=&limit=&cursor= */
@@ -70,12 +73,39 @@ public class StatusApi {
                 intParam(in, "limit"), in.getHeader("cursor", String.class)));
     }
 
-    /** GET /dataflows: the page (it fetches /api/dataflows itself, every few seconds). */
+    /** GET /dataflows: the list page (it fetches /api/dataflows itself, every few seconds). */
     public void page(Exchange exchange) throws IOException {
-        try (InputStream in = StatusApi.class.getResourceAsStream("/status/dataflows.html")) {
+        serve(exchange, "dataflows.html", "text/html; charset=utf-8");
+    }
+
+    /** GET /dataflows/{correlationId}: the page of one dataflow (it reads the id from its own address). */
+    public void dataflowPage(Exchange exchange) throws IOException {
+        serve(exchange, "dataflow.html", "text/html; charset=utf-8");
+    }
+
+    /** GET /console/{file}: the pages' stylesheet and script; any other name is a 404. */
+    public void asset(Exchange exchange) throws IOException {
+        String file = exchange.getMessage().getHeader("file", String.class);
+        String type = ASSETS.get(file == null ? "" : file);
+        if (type == null) {
+            exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 404);
+            exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "text/plain; charset=utf-8");
+            exchange.getMessage().setBody("not found");
+            return;
+        }
+        serve(exchange, file, type);
+    }
+
+    private static final Map<String, String> ASSETS = Map.of("console.css", "text/css; charset=utf-8",
+            "console.js", "text/javascript; charset=utf-8");
+
+    private static void serve(Exchange exchange, String file, String type) throws IOException {
+        try (InputStream in = StatusApi.class.getResourceAsStream("/status/" + file)) {
             exchange.getMessage().setBody(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
-        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "text/html; charset=utf-8");
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, type);
+        // The pages are small and change with the jar: always fetch them fresh.
+        exchange.getMessage().setHeader("Cache-Control", "no-cache");
     }
 
     /** Purges raw status rows older than flowledger.status.retention-days; counters and states stay. */

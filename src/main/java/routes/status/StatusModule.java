@@ -43,10 +43,38 @@ public class StatusModule implements PipelineModule {
     public void bind(FlowledgerApp app, BiConsumer<String, Object> registry) {
         Config c = app.config();
         StatusStore store = new StatusStore(app.db().dataSource());
-        StatusQuery query = new StatusQuery(app.db().dataSource(), c.getDuration("flowledger.status.stale-after"));
+        Duration staleAfter = c.getDuration("flowledger.status.stale-after");
+        StatusQuery query = new StatusQuery(app.db().dataSource(), staleAfter, java.time.Clock.systemUTC(),
+                new DataflowPipelines(heartbeats(c), staleAfter));
         registry.accept("statusApi", new StatusApi(query, store, c.getOneOf("flowledger.status.transport", TRANSPORTS),
                 c.getInt("flowledger.status.retention-days", 1, 36_500)));
         registry.accept("statusProcessor", new StatusProcessor(store));
+    }
+
+    /**
+     * How long each pipeline's running dataflow may stay silent before the console calls it stalled: the claim or
+     * lease its runs renew (a run that outlives it has died), two periods for a pattern pipe.
+     */
+    static java.util.Map<String, Duration> heartbeats(Config c) {
+        java.util.Map<String, Duration> m = new java.util.HashMap<>();
+        safely(m, DataflowPipelines.ROKET, () -> c.getDuration("flowledger.roket.lock-timeout"));
+        safely(m, DataflowPipelines.CUBIC, () -> c.getDuration("flowledger.cubic.lease"));
+        safely(m, DataflowPipelines.REPLAY, () -> c.getDuration("flowledger.replay.lease"));
+        safely(m, DataflowPipelines.PATTERNS, () -> c.getDuration("flowledger.patterns.period").multipliedBy(2));
+        return m;
+    }
+
+    // A disabled pipeline's keys are not validated: an unreadable one falls back to stale-after.
+    private static void safely(java.util.Map<String, Duration> m, String pipeline,
+                               java.util.function.Supplier<Duration> d) {
+        try {
+            Duration v = d.get();
+            if (v != null && !v.isNegative() && !v.isZero()) {
+                m.put(pipeline, v);
+            }
+        } catch (RuntimeException e) {
+            // keep the fallback
+        }
     }
 
     @Override

@@ -36,15 +36,31 @@ public class StatusQuery {
     private final DataSource dataSource;
     private final Duration staleAfter;
     private final Clock clock;
+    private final DataflowPipelines pipelines;
 
     public StatusQuery(DataSource dataSource, Duration staleAfter) {
         this(dataSource, staleAfter, Clock.systemUTC());
     }
 
     public StatusQuery(DataSource dataSource, Duration staleAfter, Clock clock) {
+        this(dataSource, staleAfter, clock, new DataflowPipelines(Map.of(), staleAfter));
+    }
+
+    /** {@code pipelines} says which pipeline a dataflow is of and when a running one is stalled. */
+    public StatusQuery(DataSource dataSource, Duration staleAfter, Clock clock, DataflowPipelines pipelines) {
         this.dataSource = dataSource;
         this.staleAfter = staleAfter;
         this.clock = clock;
+        this.pipelines = pipelines;
+    }
+
+    /**
+     * The list's filters, each optional: state, current stage, pipeline ({@link DataflowPipelines#ALL}), last heard
+     * from {@code since} to {@code until} (instants or dates; a date {@code until} includes its whole day), and
+     * {@code q}, a case-insensitive piece of the correlationId or of a dataset id.
+     */
+    public record Filter(String state, String dataSetId, String since, String until, String stage, String pipeline,
+                         String q) {
     }
 
     /** A bad request parameter; the API answers 400 with the message. */
@@ -58,7 +74,7 @@ public class StatusQuery {
     public Map<String, Object> dataflow(String correlationId, int failuresLimit) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             Map<String, Object> view;
-            try (PreparedStatement ps = c.prepareStatement(FLOW_COLUMNS + " WHERE correlation_id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(FLOW_COLUMNS + " WHERE d.correlation_id = ?")) {
                 ps.setString(1, correlationId);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
@@ -83,9 +99,10 @@ public class StatusQuery {
                 ps.setString(1, correlationId);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        int code = rs.getInt(7);
+                        int c7 = rs.getInt(7);
+                        Integer code = rs.wasNull() ? null : c7; // asked right after the read it is about
                         stageRows.add(new DataflowRules.Stage(rs.getString(1), ts(rs, 2), ts(rs, 3), rs.getString(4),
-                                ts(rs, 5), rs.getString(6), rs.wasNull() ? null : code));
+                                ts(rs, 5), rs.getString(6), code));
                     }
                 }
             }
@@ -132,9 +149,43 @@ public class StatusQuery {
     /** Recent dataflows, newest first, filtered; {@code cursor} is the previous page's {@code nextCursor}. */
     public Map<String, Object> list(String state, String dataSetId, String since, Integer limit, String cursor)
             throws SQLException {
+        return list(new Filter(state, dataSetId, since, null, null, null, null), limit, cursor);
+    }
+
+    /** Recent dataflows (last heard first), filtered; {@code cursor} is the previous page's {@code nextCursor}. */
+    public Map<String, Object> list(Filter f, Integer limit, String cursor) throws SQLException {
+        String state = f.state();
+        String dataSetId = f.dataSetId();
+        String since = f.since();
         int n = limit(limit);
-        StringBuilder sql = new StringBuilder(FLOW_COLUMNS + " d WHERE 1 = 1");
+        StringBuilder sql = new StringBuilder(FLOW_COLUMNS + " WHERE 1 = 1");
         List<Object> args = new ArrayList<>();
+        if (f.until() != null && !f.until().isBlank()) {
+            String u = f.until().trim();
+            Instant until = parseInstant("until", u);
+            if (u.length() == 10) {
+                until = until.plus(Duration.ofDays(1)); // a date: the whole day
+                sql.append(" AND d.last_ts < ?");
+            } else {
+                sql.append(" AND d.last_ts <= ?");
+            }
+            args.add(odt(until));
+        }
+        if (f.stage() != null && !f.stage().isBlank()) {
+            sql.append(" AND d.stage = ?");
+            args.add(f.stage().trim());
+        }
+        if (f.pipeline() != null && !f.pipeline().isBlank()) {
+            sql.append(" AND ").append(DataflowPipelines.sqlCondition(DataflowPipelines.parse(f.pipeline())));
+        }
+        if (f.q() != null && !f.q().isBlank()) {
+            String like = "%" + f.q().trim().toLowerCase(java.util.Locale.ROOT).replace("!", "!!")
+                    .replace("%", "!%").replace("_", "!_") + "%"; // '!' escapes: the same on H2 and PostgreSQL
+            sql.append(" AND (LOWER(d.correlation_id) LIKE ? ESCAPE '!' OR EXISTS (SELECT 1 FROM dataset_details x "
+                    + "WHERE x.correlation_id = d.correlation_id AND LOWER(x.data_set_id) LIKE ? ESCAPE '!'))");
+            args.add(like);
+            args.add(like);
+        }
         if (state != null && !state.isBlank()) {
             String s = state.trim().toUpperCase(java.util.Locale.ROOT);
             if (!STATES.contains(s)) {
@@ -249,9 +300,11 @@ public class StatusQuery {
         return out;
     }
 
-    private static final String FLOW_COLUMNS = "SELECT correlation_id, state, finished, stage, record_count, "
-            + "records_done, records_failed, last_failure_stage, last_failure_message, last_failure_code, first_ts, "
-            + "last_ts, run_failed_ts FROM status_dataflow";
+    private static final String FLOW_COLUMNS = "SELECT d.correlation_id, d.state, d.finished, d.stage, "
+            + "d.record_count, d.records_done, d.records_failed, d.last_failure_stage, d.last_failure_message, "
+            + "d.last_failure_code, d.first_ts, d.last_ts, d.run_failed_ts, (SELECT MIN(x.data_set_id) FROM dataset_details x "
+            + "WHERE x.correlation_id = d.correlation_id), (SELECT s.run_message FROM status_stage s "
+            + "WHERE s.correlation_id = d.correlation_id AND s.stage = d.stage) FROM status_dataflow d";
 
     private Map<String, Object> flowRow(ResultSet rs) throws SQLException {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -289,7 +342,16 @@ public class StatusQuery {
         Instant first = ts(rs, 11);
         m.put("firstTimestamp", iso(first));
         m.put("lastTimestamp", iso(last));
-        m.put("durationMs", first == null || last == null ? null : Duration.between(first, last).toMillis());
+        String pipeline = DataflowPipelines.of(m.get("correlationId").toString(), (String) m.get("stage"));
+        m.put("pipeline", pipeline);
+        m.put("dataSetId", rs.getString(14));
+        m.put("stageMessage", rs.getString(15)); // what the current stage said last (e.g. why a pipe is halted)
+        Duration heartbeat = pipelines.heartbeat(pipeline);
+        m.put("heartbeatSeconds", heartbeat.toSeconds());
+        // stalled: still running, yet no news for longer than its pipeline's heartbeat
+        m.put("stalled", !finished && last != null && last.plus(heartbeat).isBefore(clock.instant()));
+        m.put("durationMs", first == null || last == null ? null
+                : Duration.between(first, finished ? last : clock.instant()).toMillis());
         // SUCCEEDED after an earlier run-level FAILED (a retried load): the failure stays listed.
         m.put("retried", "SUCCEEDED".equals(state) && ts(rs, 13) != null);
         return m;

@@ -22,7 +22,7 @@ class DemoIT {
             int exit = jar.waitFor(300);
             String out = jar.output();
             assertThat(exit).as(out).isEqualTo(0);
-            assertThat(out).contains("Where to look:").contains("/observe/health").contains("Demo finished: everything did its job.");
+            assertThat(out).contains("Where to look:").contains("/observe/health").contains("/dataflows").contains("/hawtio/").contains("Demo finished: everything did its job.");
 
             // The command the demo prints works as printed: it finds the demo's dataflow, and creates no ./data.
             java.util.regex.Matcher hint = java.util.regex.Pattern.compile(

@@ -43,6 +43,11 @@ class ServiceJarIT {
                     .until(() -> status("http://127.0.0.1:" + mgmt + "/observe/health") == 200);
             System.out.printf("service healthy after %.1f s%n", (System.nanoTime() - started) / 1e9);
             assertThat(status("http://127.0.0.1:" + http + "/api/info")).isEqualTo(200);
+            // the console is on by default, and the service says where it is
+            assertThat(status("http://127.0.0.1:" + http + "/dataflows")).isEqualTo(200);
+            assertThat(status("http://127.0.0.1:" + http + "/api/dataflows")).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> jar.output().contains("flowledger console: http://localhost:"
+                    + http + "/dataflows"));
             assertThat(Files.exists(dir.resolve("data"))).as("default H2 file under ./data").isTrue();
         }
     }

@@ -131,6 +131,56 @@ class StatusApiTest {
     }
 
     @Test
+    void the_list_filters_by_pipeline_stage_text_and_date_range_and_says_which_pipeline_and_whether_stalled()
+            throws Exception {
+        try (FlowledgerApp app = TestApp.start(settings(TestDatabase.H2, TestDatabase.H2.newUrl()))) {
+            StatusEmitter e = app.camelContext().getRegistry().lookupByNameAndType("statusEmitter", StatusEmitter.class);
+            e.emit(StatusEvent.dataSetDetails("run-a", "roket-upload/2026-11-20", "1", StatusEvent.DataSetType.TABLE, 2));
+            e.emit(StatusEvent.status("run-a", "ROKET_UPLOAD", State.IN_PROGRESS, null));
+            e.emit(StatusEvent.status("cubic-load-9", "CUBIC_INGEST", State.IN_PROGRESS, null));
+            e.emit(StatusEvent.status("replay-1", "REPLAY", State.IN_PROGRESS, null));
+            e.emit(StatusEvent.status("pipe-run-1", "PATTERNS:orders", State.SUCCESS, null));
+            java.time.Instant old = java.time.Instant.parse("2026-01-05T10:00:00Z");
+            e.emit(new StatusEvent(StatusEvent.STATUS, new StatusEvent.Props("ev-old", "old_flow%", null, null, null, null,
+                    null, null, "EXPORT", "IN_PROGRESS", null, null, old)));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(get(app, "/api/dataflows", 200).path("items").size()).isEqualTo(5));
+
+            assertThat(ids(get(app, "/api/dataflows?pipeline=roket-upload", 200))).containsExactly("run-a");
+            assertThat(ids(get(app, "/api/dataflows?pipeline=cubic-ingestion", 200))).containsExactly("cubic-load-9");
+            assertThat(ids(get(app, "/api/dataflows?pipeline=replay", 200))).containsExactly("replay-1");
+            assertThat(ids(get(app, "/api/dataflows?pipeline=patterns", 200))).containsExactly("pipe-run-1");
+            assertThat(ids(get(app, "/api/dataflows?pipeline=other", 200))).containsExactly("old_flow%");
+            assertThat(ids(get(app, "/api/dataflows?stage=REPLAY", 200))).containsExactly("replay-1");
+            assertThat(ids(get(app, "/api/dataflows?q=2026-11-20", 200))).containsExactly("run-a");
+            assertThat(ids(get(app, "/api/dataflows?q=CUBIC", 200))).containsExactly("cubic-load-9");
+            assertThat(ids(get(app, "/api/dataflows?q=w%25", 200))).containsExactly("old_flow%");
+            assertThat(ids(get(app, "/api/dataflows?q=o%25w", 200))).isEmpty(); // % is literal
+            assertThat(ids(get(app, "/api/dataflows?q=o_d", 200))).isEmpty(); // _ is literal too (no match for "old")
+            assertThat(ids(get(app, "/api/dataflows?since=2026-01-05&until=2026-01-05", 200))).containsExactly("old_flow%");
+            assertThat(ids(get(app, "/api/dataflows?until=2026-01-04", 200))).isEmpty();
+
+            JsonNode silent = get(app, "/api/dataflows?pipeline=other", 200).path("items").get(0);
+            assertThat(silent.path("pipeline").asText()).isEqualTo("other");
+            assertThat(silent.path("stalled").asBoolean()).isTrue();
+            assertThat(silent.path("durationMs").asLong()).isGreaterThan(0);
+            JsonNode upload = get(app, "/api/dataflows/run-a", 200);
+            assertThat(upload.path("stalled").asBoolean()).isFalse();
+            assertThat(upload.path("dataSetId").asText()).isEqualTo("roket-upload/2026-11-20");
+            assertThat(upload.path("heartbeatSeconds").asLong()).isEqualTo(60); // flowledger.roket.lock-timeout
+
+            assertThat(get(app, "/api/dataflows?pipeline=kafka", 400).path("error").asText()).contains("pipeline must be");
+            assertThat(get(app, "/api/dataflows?until=yesterday", 400).path("error").asText()).contains("until");
+        }
+    }
+
+    static List<String> ids(JsonNode page) {
+        List<String> ids = new ArrayList<>();
+        page.path("items").forEach(i -> ids.add(i.path("correlationId").asText()));
+        return ids;
+    }
+
+    @Test
     void failures_are_paged_and_filtered_by_stage() throws Exception {
         try (FlowledgerApp app = TestApp.start(settings(TestDatabase.H2, TestDatabase.H2.newUrl()))) {
             StatusEmitter e = app.camelContext().getRegistry().lookupByNameAndType("statusEmitter", StatusEmitter.class);

@@ -184,7 +184,7 @@ class StatusTransportTest {
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
     void direct_transport_writes_to_the_store_even_with_the_status_pipeline_disabled(TestDatabase database) throws Exception {
-        Map<String, String> settings = Map.of("flowledger.status.transport", "direct",
+        Map<String, String> settings = Map.of("flowledger.status.enabled", "false", "flowledger.status.transport", "direct",
                 "flowledger.db.url", database.newUrl(), "flowledger.db.user", database.user(),
                 "flowledger.db.password", database.password());
         try (FlowledgerApp app = TestApp.start(settings)) {
