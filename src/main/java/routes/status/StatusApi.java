@@ -11,6 +11,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import routes.common.http.BadRequest;
 import routes.common.http.QueryParams;
 import routes.common.status.StatusCodec;
 import routes.common.status.StatusStore;
@@ -88,10 +89,7 @@ public class StatusApi {
         String file = exchange.getMessage().getHeader("file", String.class);
         String type = ASSETS.get(file == null ? "" : file);
         if (type == null) {
-            exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 404);
-            exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "text/plain; charset=utf-8");
-            exchange.getMessage().setBody("not found");
-            return;
+            throw BadRequest.notFound("no such console file");
         }
         serve(exchange, file, type);
     }

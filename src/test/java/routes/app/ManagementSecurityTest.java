@@ -100,9 +100,25 @@ class ManagementSecurityTest {
     @Test
     void everything_jolokia_lets_the_operator_read_holds_no_configured_secret() throws Exception {
         try (FlowledgerApp app = start()) {
-            HttpResponse<String> all = jolokia(app, "{\"type\":\"read\",\"mbean\":\"*:*\",\"config\":{\"ignoreErrors\":true}}");
-            assertThat(all.body()).contains("\"status\":200").contains("api-info");
-            assertNoSecret(all.body());
+            // Every MBean read on its own: one attribute Jolokia cannot serialise (a JVM gauge that is NaN for a
+            // moment) fails only that MBean's read, not the whole sweep.
+            HttpResponse<String> names = jolokia(app, "{\"type\":\"search\",\"mbean\":\"*:*\"}");
+            assertThat(names.body()).contains("\"status\":200");
+            JsonNode found = new ObjectMapper().readTree(names.body()).path("value");
+            assertThat(found.size()).isGreaterThan(10);
+            int read = 0;
+            StringBuilder all = new StringBuilder();
+            for (JsonNode name : found) {
+                HttpResponse<String> r = jolokia(app, "{\"type\":\"read\",\"mbean\":"
+                        + new ObjectMapper().writeValueAsString(name.asText()) + ",\"config\":{\"ignoreErrors\":true}}");
+                assertNoSecret(r.body());
+                if (r.body().contains("\"status\":200")) {
+                    read++;
+                    all.append(r.body());
+                }
+            }
+            assertThat(read).as("MBeans read").isGreaterThan(found.size() * 9 / 10);
+            assertThat(all).contains("api-info");
             HttpResponse<String> list = jolokia(app, "{\"type\":\"list\"}");
             assertThat(list.body()).contains("\"status\":200");
             assertNoSecret(list.body());
