@@ -11,6 +11,13 @@ public record RoketBatch(String batchId, String parentBatchId, List<Row> rows) {
     public record Row(String id, String json) {
     }
 
+    /**
+     * Up to batch-size records the sink's split hands on as one exchange; {@code end} marks the last chunk of an
+     * upload's stream (it completes the batch being formed).
+     */
+    public record Chunk(List<Row> rows, boolean end) {
+    }
+
     public static RoketBatch of(List<Row> rows) {
         return new RoketBatch(UUID.randomUUID().toString(), null, List.copyOf(rows));
     }

@@ -25,12 +25,19 @@ public class RoketBatchLedger {
         this.ds = ds;
     }
 
+    /** Batches left SENDING by a run that stopped (the claim guarantees it is not running) become UNCERTAIN. */
+    public int markInterruptedUncertain(String date) {
+        return RoketSql.update(ds, "UPDATE roket_batch SET state = 'UNCERTAIN', response_excerpt = ?, updated_at = ? "
+                        + "WHERE upload_date = ? AND state = 'SENDING'",
+                "no answer recorded: the request was in flight when its run stopped", RoketSql.now(), date);
+    }
+
     /** Marks open UNCERTAIN batches resolved (RESENT or RELEASED). */
     public void resolve(List<String> batchIds, String resolution) {
         inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE roket_batch SET resolution = ?, updated_at = ? "
                     + "WHERE batch_id = ? AND state = 'UNCERTAIN' AND resolution IS NULL")) {
-                Timestamp now = RoketLedger.timestamp();
+                Timestamp now = RoketSql.now();
                 for (String id : batchIds) {
                     ps.setString(1, resolution);
                     ps.setTimestamp(2, now);
@@ -59,7 +66,7 @@ public class RoketBatchLedger {
                 sql.append(i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)");
             }
             try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                Timestamp now = RoketLedger.timestamp();
+                Timestamp now = RoketSql.now();
                 String processor = RoketLedger.processorName(date);
                 int p = 1;
                 for (RoketBatch.Row r : b.rows()) {
@@ -78,14 +85,14 @@ public class RoketBatchLedger {
             transition(c, b.batchId(), State.REJECTED, attempts, status, response);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO roket_rejected_record (upload_date, record_id, "
                     + "run_id, batch_id, http_status, response_excerpt, rejected_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-                Timestamp now = RoketLedger.timestamp();
+                Timestamp now = RoketSql.now();
                 for (RoketBatch.Row r : b.rows()) {
                     ps.setString(1, date);
                     ps.setString(2, r.id());
                     ps.setString(3, runId);
                     ps.setString(4, b.batchId());
                     ps.setInt(5, status);
-                    ps.setString(6, RoketLedger.excerpt(response, EXCERPT));
+                    ps.setString(6, RoketSql.excerpt(response, EXCERPT));
                     ps.setTimestamp(7, now);
                     ps.addBatch();
                 }
@@ -117,13 +124,13 @@ public class RoketBatchLedger {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO roket_batch (batch_id, run_id, upload_date, "
                 + "parent_batch_id, state, record_count, record_ids, attempts, created_at, updated_at) "
                 + "VALUES (?, ?, ?, ?, 'SENDING', ?, ?, 0, ?, ?)")) {
-            Timestamp now = RoketLedger.timestamp();
+            Timestamp now = RoketSql.now();
             ps.setString(1, b.batchId());
             ps.setString(2, runId);
             ps.setString(3, date);
             ps.setString(4, b.parentBatchId());
             ps.setInt(5, b.size());
-            ps.setString(6, RoketLedger.idsJson(b.ids()));
+            ps.setString(6, RoketSql.idsJson(b.ids()));
             ps.setTimestamp(7, now);
             ps.setTimestamp(8, now);
             ps.executeUpdate();
@@ -141,8 +148,8 @@ public class RoketBatchLedger {
             } else {
                 ps.setInt(3, status);
             }
-            ps.setString(4, RoketLedger.excerpt(response, EXCERPT));
-            ps.setTimestamp(5, RoketLedger.timestamp());
+            ps.setString(4, RoketSql.excerpt(response, EXCERPT));
+            ps.setTimestamp(5, RoketSql.now());
             ps.setString(6, batchId);
             if (ps.executeUpdate() != 1) {
                 throw new SQLException("batch " + batchId + " is no longer SENDING; not moving it to " + to);

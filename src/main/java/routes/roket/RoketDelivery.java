@@ -96,12 +96,16 @@ public class RoketDelivery {
                 case REJECTED, STOP -> rejected(run, b, attempts, status, response, a == Answer.STOP);
                 case UNCERTAIN -> {
                     ledger.uncertain(b, attempts, response);
-                    if (exchange.getProperty(RESEND) == null) {
+                    boolean again = exchange.getProperty(RESEND) == null;
+                    if (again) {
                         run.uncertain.add(b.size()); // sent again and uncertain again: still the same records
                         run.uncertainInRun.add(b);
                     }
-                    report.batch(run, b, StatusEvent.State.FAILED, "uncertain: " + response
-                            + " (Roket may or may not have stored it)", null);
+                    // Still open while the run will send it again at its end; failed once that is not so.
+                    boolean open = again && !settings.holdUncertain() && !run.isStopping();
+                    report.batch(run, b, open ? StatusEvent.State.IN_PROGRESS : StatusEvent.State.FAILED,
+                            "uncertain: " + response + " (Roket may or may not have stored it)"
+                                    + (open ? "; sent again at the end of the run" : ""), null);
                 }
                 case FAILED -> {
                     ledger.failed(b, attempts, status, response);
@@ -149,11 +153,11 @@ public class RoketDelivery {
     private void rejected(RoketRun run, RoketBatch b, int attempts, Integer status, String response, boolean stop) {
         ledger.rejected(run.runId, run.date, b, attempts, status, response);
         run.rejected.add(b.size());
+        // One FAILED status per refused record, and none for its batch: a record must not count twice.
         for (String id : b.ids()) {
-            report.record(run, id, StatusEvent.State.FAILED, "Roket refused the record: "
-                    + RoketLedger.excerpt(response, 300), status);
+            report.record(run, id, StatusEvent.State.FAILED, "Roket refused the record (batch " + b.batchId()
+                    + "): " + RoketSql.excerpt(response, 300), status);
         }
-        report.batch(run, b, StatusEvent.State.FAILED, "rejected, HTTP " + status, status);
         if (stop) {
             run.abort("Roket refused the credentials (HTTP " + status + "): check flowledger.roket.api.token");
         }

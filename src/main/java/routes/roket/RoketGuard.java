@@ -2,67 +2,100 @@ package routes.roket;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
 import org.apache.camel.Predicate;
 
 /**
- * The two steps of the sink between a record and a batch. {@link #isNew} is the ledger filter: a record passes
- * unless its id is delivered already (the digests of the ledger's {@code CAMEL_MESSAGEPROCESSED} rows, read once per
- * run), held (open uncertain batch under {@code on-uncertain=hold}) or taken by this run before. A record becomes
- * delivered only when Roket said so ({@link RoketLedger#delivered}). {@link #aggregate} collects the records that
- * passed into a batch; the aggregator's completion size is the batch size.
+ * The two steps of the sink between a chunk of records and a batch. {@link #matches} is the ledger filter: it drops
+ * from the chunk the records held (open uncertain batch under {@code on-uncertain=hold}), taken by this run before,
+ * or delivered already (one read of the ledger's {@code CAMEL_MESSAGEPROCESSED} rows for the whole chunk), and lets
+ * the chunk pass when anything is left (or it ends an upload's stream). A record becomes delivered only when Roket
+ * said so ({@link RoketBatchLedger#delivered}). {@link #aggregate} collects the chunks that passed into batches of at
+ * most {@code batch-size} records: a chunk that would overflow the batch being formed completes it first
+ * ({@link #preComplete}).
  */
 public class RoketGuard implements AggregationStrategy, Predicate {
 
     static final String RUN = "roketRun";
     private static final String ROWS = "roketRows";
-    static final String END_SEEN = "roketEnd";
+    /** Set on a batch being formed that is full or ends an upload's stream: the aggregator's completion. */
+    static final String COMPLETE = "roketComplete";
 
-    /** The route's filter ({@code ref: roketGuard}): a plain predicate, no bean-method lookup per record. */
-    @Override
-    public boolean matches(Exchange exchange) {
-        return isNew(exchange);
+    private final RoketQueries ledger;
+    private final int batchSize;
+
+    public RoketGuard(RoketQueries ledger, int batchSize) {
+        this.ledger = ledger;
+        this.batchSize = batchSize;
     }
 
-    /** The ledger filter (a record not passing is counted as skipped or held). */
-    public boolean isNew(Exchange exchange) {
-        RoketBatch.Row row = exchange.getMessage().getBody(RoketBatch.Row.class);
-        if (row == RoketRecords.END) {
-            return true;
-        }
+    /** The ledger filter ({@code ref: roketGuard}): the chunk's new records, or nothing (counted as skipped or held). */
+    @Override
+    public boolean matches(Exchange exchange) {
+        RoketBatch.Chunk chunk = exchange.getMessage().getBody(RoketBatch.Chunk.class);
         RoketRun run = exchange.getProperty(RUN, RoketRun.class);
         run.lastRecordNanos = System.nanoTime();
+        List<RoketBatch.Row> taken = new ArrayList<>(chunk.rows().size());
+        List<String> ids = new ArrayList<>(chunk.rows().size());
         synchronized (run) {
-            if (run.heldIds.contains(row.id())) {
-                run.held.increment();
-                return false;
-            }
-            if (!run.seen.add(row.id())) {
-                run.skipped.increment();
-                return false;
+            for (RoketBatch.Row row : chunk.rows()) {
+                if (run.heldIds.contains(row.id())) {
+                    run.held.increment();
+                } else if (!run.seen.add(row.id())) {
+                    run.skipped.increment();
+                } else {
+                    taken.add(row);
+                    ids.add(row.id());
+                }
             }
         }
-        run.open.incrementAndGet();
-        return true;
+        Set<String> delivered = ledger.deliveredAmong(run.date, ids);
+        List<RoketBatch.Row> fresh = taken;
+        if (!delivered.isEmpty()) {
+            fresh = new ArrayList<>(taken.size() - delivered.size());
+            for (RoketBatch.Row row : taken) {
+                if (!delivered.contains(row.id())) {
+                    fresh.add(row);
+                }
+            }
+            run.skipped.add(delivered.size());
+        }
+        run.open.addAndGet(fresh.size());
+        exchange.getMessage().setBody(new RoketBatch.Chunk(fresh, chunk.end()));
+        return !fresh.isEmpty() || chunk.end();
     }
 
     @Override
     @SuppressWarnings("unchecked")
-    public Exchange aggregate(Exchange batch, Exchange record) {
-        Exchange into = batch == null ? record : batch;
+    public Exchange aggregate(Exchange batch, Exchange chunk) {
+        Exchange into = batch == null ? chunk : batch;
         List<RoketBatch.Row> rows = into.getProperty(ROWS, List.class);
         if (rows == null) {
-            rows = new ArrayList<>(RoketSettings.MAX_BATCH);
+            rows = new ArrayList<>(batchSize);
             into.setProperty(ROWS, rows);
         }
-        RoketBatch.Row row = record.getMessage().getBody(RoketBatch.Row.class);
-        if (row == RoketRecords.END) {
-            into.setProperty(END_SEEN, true);
-        } else {
-            rows.add(row);
+        RoketBatch.Chunk c = chunk.getMessage().getBody(RoketBatch.Chunk.class);
+        rows.addAll(c.rows());
+        if (c.end() || rows.size() >= batchSize) {
+            into.setProperty(COMPLETE, true);
         }
         return into;
+    }
+
+    @Override
+    public boolean canPreComplete() {
+        return true;
+    }
+
+    /** A chunk that does not fit into the batch being formed sends that batch first and starts the next one. */
+    @Override
+    @SuppressWarnings("unchecked")
+    public boolean preComplete(Exchange batch, Exchange chunk) {
+        List<RoketBatch.Row> rows = batch == null ? null : batch.getProperty(ROWS, List.class);
+        RoketBatch.Chunk c = chunk.getMessage().getBody(RoketBatch.Chunk.class);
+        return rows != null && !rows.isEmpty() && rows.size() + c.rows().size() > batchSize;
     }
 
     /** The batch as the body: a {@link RoketBatch}, or null when only the end marker was in it. */
@@ -71,7 +104,7 @@ public class RoketGuard implements AggregationStrategy, Predicate {
     public void onCompletion(Exchange exchange) {
         List<RoketBatch.Row> rows = exchange.removeProperty(ROWS) instanceof List<?> l
                 ? (List<RoketBatch.Row>) l : List.of();
-        exchange.removeProperty(END_SEEN);
+        exchange.removeProperty(COMPLETE);
         exchange.getMessage().setBody(rows.isEmpty() ? null : RoketBatch.of(rows));
     }
 }

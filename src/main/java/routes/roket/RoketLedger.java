@@ -1,37 +1,26 @@
 package routes.roket;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import routes.common.ClaimOwner;
 
 /**
- * The roket-upload ledger in the metadata DB (schema: V10, V11): the claim of a date (or dataset), the runs, what a
- * run starts from, and the questions asked of it. Delivered records are rows of Camel's idempotent repository
- * table, {@code CAMEL_MESSAGEPROCESSED(processorName='roket-upload/<date>', messageId=<id>)}; the batch transitions
- * are {@link RoketBatchLedger}.
+ * The roket-upload ledger's claims and runs in the metadata DB (schema: V10, V11): one run per date (or dataset) at a
+ * time ({@code roket_date_lock}, kept alive by a heartbeat) and what each run did ({@code roket_run}). The batch
+ * transitions and delivered records are {@link RoketBatchLedger}; the questions asked of the ledger (which ids are
+ * delivered, which batches are uncertain) are {@link RoketQueries}.
  */
 public class RoketLedger {
 
     private static final Logger LOG = LoggerFactory.getLogger(RoketLedger.class);
     public static final String PROCESSOR_PREFIX = "roket-upload/";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Batch states. */
     public enum State { SENDING, DELIVERED, REJECTED, SPLIT, FAILED, UNCERTAIN }
@@ -81,7 +70,7 @@ public class RoketLedger {
                 ps.executeUpdate();
                 return;
             } catch (SQLException e) {
-                if (!isDuplicateKey(e)) {
+                if (!RoketSql.isDuplicateKey(e)) {
                     throw e;
                 }
             }
@@ -159,178 +148,16 @@ public class RoketLedger {
                         + "finished_at = ? WHERE run_id = ?",
                 s.succeeded() ? "SUCCEEDED" : "FAILED", s.rowsRead(), s.skipped(), s.sent(), s.delivered(), s.batches(),
                 s.retries(), s.rejected(), s.uncertain(), s.held(), s.possibleDuplicates(),
-                excerpt(s.message(), 2000), now(), s.runId());
-    }
-
-    // ------------------------------------------------------------------ what a run starts from
-
-    /** Batches left SENDING by a run that stopped (the claim guarantees it is not running) become UNCERTAIN. */
-    public int markInterruptedUncertain(String date) {
-        return update("UPDATE roket_batch SET state = 'UNCERTAIN', response_excerpt = ?, updated_at = ? "
-                        + "WHERE upload_date = ? AND state = 'SENDING'",
-                "no answer recorded: the request was in flight when its run stopped", now(), date);
-    }
-
-    /** Every record id delivered for the date, in one query (a run checks each row against this set). */
-    IdSet deliveredIds(String date) {
-        try (Connection c = ds.getConnection()) {
-            int expected = 1024;
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE processorName = ?")) {
-                ps.setString(1, processorName(date));
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    expected = (int) Math.min(Integer.MAX_VALUE / 4, Math.max(1024, rs.getLong(1) * 5 / 4));
-                }
-            }
-            IdSet ids = new IdSet(expected);
-            // PostgreSQL streams with a fetch size only inside a transaction.
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT messageId FROM CAMEL_MESSAGEPROCESSED WHERE processorName = ?")) {
-                ps.setFetchSize(10_000);
-                ps.setString(1, processorName(date));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        ids.add(rs.getString(1));
-                    }
-                }
-            } finally {
-                c.rollback();
-                c.setAutoCommit(auto);
-            }
-            return ids;
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot read delivered records of " + date + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Whether a record is written down as delivered (one lookup; runs use {@link #deliveredIds}). */
-    public boolean isDelivered(String date, String id) {
-        return !query("SELECT 1 FROM CAMEL_MESSAGEPROCESSED WHERE processorName = ? AND messageId = ?",
-                processorName(date), id).isEmpty();
-    }
-
-    /** Open UNCERTAIN batches of the date: batch id to its record ids. */
-    public Map<String, List<String>> openUncertain(String date) {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT batch_id, record_ids FROM roket_batch "
-                     + "WHERE upload_date = ? AND state = 'UNCERTAIN' AND resolution IS NULL ORDER BY created_at")) {
-            ps.setString(1, date);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.put(rs.getString(1), parseIds(rs.getString(2)));
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot read uncertain batches of " + date + ": " + e.getMessage(), e);
-        }
-    }
-
-    // ------------------------------------------------------------------ questions (tests, API, summary)
-
-    /** Record ids of every UNCERTAIN batch of the date (open or resolved): the possible duplicates. */
-    public Set<String> uncertainRecordIds(String date) {
-        Set<String> out = new HashSet<>();
-        for (Map<String, Object> b : batches(date)) {
-            if ("UNCERTAIN".equals(b.get("state"))) {
-                out.addAll(parseIds((String) b.get("record_ids")));
-            }
-        }
-        return out;
-    }
-
-    public List<String> rejectedRecordIds(String date) {
-        List<String> out = new ArrayList<>();
-        query("SELECT DISTINCT record_id FROM roket_rejected_record WHERE upload_date = ? ORDER BY record_id", date)
-                .forEach(r -> out.add((String) r.get("record_id")));
-        return out;
-    }
-
-    public List<Map<String, Object>> batches(String date) {
-        return query("SELECT batch_id, run_id, parent_batch_id, state, record_count, record_ids, attempts, http_status, "
-                + "response_excerpt, resolution, created_at, updated_at FROM roket_batch WHERE upload_date = ? "
-                + "ORDER BY created_at", date);
-    }
-
-    public List<Map<String, Object>> runs(String date) {
-        return query("SELECT * FROM roket_run WHERE upload_date = ? ORDER BY started_at", date);
-    }
-
-    public List<Map<String, Object>> query(String sql, Object... args) {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            List<Map<String, Object>> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                int n = rs.getMetaData().getColumnCount();
-                while (rs.next()) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    for (int i = 1; i <= n; i++) {
-                        Object v = rs.getObject(i);
-                        if (v instanceof java.sql.Clob clob) {
-                            v = clob.getSubString(1, (int) clob.length());
-                        }
-                        row.put(rs.getMetaData().getColumnLabel(i).toLowerCase(java.util.Locale.ROOT), v);
-                    }
-                    out.add(row);
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new IllegalStateException("ledger query failed: " + e.getMessage(), e);
-        }
+                RoketSql.excerpt(s.message(), 2000), now(), s.runId());
     }
 
     // ------------------------------------------------------------------ plumbing
 
     private int update(String sql, Object... args) {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setObject(i + 1, args[i]);
-            }
-            return ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("ledger write failed: " + e.getMessage(), e);
-        }
-    }
-
-    static boolean isDuplicateKey(SQLException e) {
-        return "23505".equals(e.getSQLState());
-    }
-
-    static Timestamp timestamp() {
-        return now();
-    }
-
-    static String idsJson(List<String> ids) {
-        try {
-            return JSON.writeValueAsString(ids);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static List<String> parseIds(String json) {
-        try {
-            return JSON.readValue(json, new TypeReference<List<String>>() { });
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("unreadable record ids in the ledger: " + e.getMessage(), e);
-        }
-    }
-
-    static String excerpt(String s, int max) {
-        if (s == null) {
-            return null;
-        }
-        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+        return RoketSql.update(ds, sql, args);
     }
 
     private static Timestamp now() {
-        return Timestamp.from(Instant.now());
+        return RoketSql.now();
     }
 }

@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.sql.Time;
 import java.sql.Timestamp;
 import java.time.temporal.TemporalAccessor;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
@@ -33,6 +34,36 @@ final class RoketRecords {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private RoketRecords() {
+    }
+
+    /**
+     * The body's records in chunks of at most {@code size}, read lazily: one exchange per chunk after the sink's split,
+     * not one per record. With {@code end} the last chunk is marked as the stream's end (possibly with no rows).
+     */
+    static Iterator<RoketBatch.Chunk> chunks(Object body, String idField, RoketRun run, boolean end, int size) {
+        Iterator<RoketBatch.Row> rows = rows(body, idField, run, end);
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
+            }
+
+            @Override
+            public RoketBatch.Chunk next() {
+                List<RoketBatch.Row> chunk = new ArrayList<>(size);
+                while (chunk.size() < size && rows.hasNext()) {
+                    RoketBatch.Row r = rows.next();
+                    if (r == END) {
+                        return new RoketBatch.Chunk(chunk, true);
+                    }
+                    chunk.add(r);
+                }
+                if (chunk.isEmpty()) {
+                    throw new NoSuchElementException();
+                }
+                return new RoketBatch.Chunk(chunk, false);
+            }
+        };
     }
 
     /**

@@ -27,8 +27,8 @@ public final class RoketRun {
     public final Instant startedAt = Instant.now();
     final CompletableFuture<Summary> done = new CompletableFuture<>();
 
-    /** Ids not to send again: delivered before this run, then every id this run has taken from the source. */
-    IdSet seen = new IdSet(1024);
+    /** Ids this run has taken (admitted, or found delivered): a second occurrence in the source is skipped. */
+    final IdSet seen = new IdSet(1024);
     /** Records of open UNCERTAIN batches this run sends again (on-uncertain=resend): id to its old batch. */
     Map<String, String> uncertainToResend = new HashMap<>();
     /** Old uncertain batches, for resolving them once their records are delivered again. */

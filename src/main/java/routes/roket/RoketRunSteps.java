@@ -24,29 +24,42 @@ public class RoketRunSteps {
 
     private final RoketSettings settings;
     private final RoketLedger ledger;
+    private final RoketQueries queries;
     private final RoketBatchLedger batches;
     private final RoketReport report;
     private final DataSource source;
 
-    public RoketRunSteps(RoketSettings settings, RoketLedger ledger, RoketBatchLedger batches, RoketReport report,
-                         DataSource source) {
+    public RoketRunSteps(RoketSettings settings, RoketLedger ledger, RoketQueries queries, RoketBatchLedger batches,
+                         RoketReport report, DataSource source) {
         this.settings = settings;
         this.ledger = ledger;
+        this.queries = queries;
         this.batches = batches;
         this.report = report;
         this.source = source;
     }
 
-    /** Starts from the ledger: interrupted batches become uncertain, delivered ids are loaded once. */
+    /**
+     * Starts from the ledger: interrupted batches become uncertain; the records of open uncertain batches that are
+     * not delivered since are resent, held or released. Delivered ids are not loaded: the ledger filter asks the
+     * ledger once per chunk ({@link RoketGuard}).
+     */
     public void fromLedger(RoketRun run) {
-        run.interruptedBatches = ledger.markInterruptedUncertain(run.date);
-        run.seen = ledger.deliveredIds(run.date);
-        Map<String, List<String>> open = ledger.openUncertain(run.date);
+        run.interruptedBatches = batches.markInterruptedUncertain(run.date);
+        Map<String, List<String>> open = queries.openUncertain(run.date);
+        Set<String> all = new HashSet<>();
+        open.values().forEach(all::addAll);
+        Set<String> deliveredSince = new HashSet<>();
+        List<String> ids = new ArrayList<>(all);
+        for (int i = 0; i < ids.size(); i += RoketSettings.MAX_BATCH) {
+            deliveredSince.addAll(queries.deliveredAmong(run.date, ids.subList(i, Math.min(ids.size(),
+                    i + RoketSettings.MAX_BATCH))));
+        }
         List<String> toRelease = new ArrayList<>();
         Set<String> held = new HashSet<>();
-        open.forEach((batchId, ids) -> {
-            for (String id : ids) {
-                if (run.seen.contains(id)) {
+        open.forEach((batchId, batchIds) -> {
+            for (String id : batchIds) {
+                if (deliveredSince.contains(id)) {
                     continue; // delivered since by another batch
                 }
                 if (run.releaseHeld) {
@@ -66,8 +79,7 @@ public class RoketRunSteps {
         }
         run.heldIds = held;
         run.openUncertain = open;
-        LOG.info("roket-upload {}: {} record(s) delivered before; {} uncertain batch(es) open", run.date,
-                run.seen.size(), open.size());
+        LOG.info("roket-upload {}: {} uncertain batch(es) open", run.date, open.size());
     }
 
     /**
@@ -100,14 +112,18 @@ public class RoketRunSteps {
 
     void endOfStream(RoketRun run, org.apache.camel.CamelContext context) throws InterruptedException {
         run.awaitOpenRecords();
-        if (settings.holdUncertain() || run.isStopping() || run.uncertainInRun.isEmpty()) {
+        if (settings.holdUncertain() || run.uncertainInRun.isEmpty()) {
+            return;
+        }
+        if (run.isStopping()) {
+            notSentAgain(run);
             return;
         }
         ProducerTemplate producer = context.createProducerTemplate();
         try {
             List<String> resent = new ArrayList<>();
             RoketBatch next;
-            while ((next = run.uncertainInRun.poll()) != null && !run.isStopping()) {
+            while (!run.isStopping() && (next = run.uncertainInRun.poll()) != null) {
                 RoketBatch old = next;
                 LOG.info("roket-upload {}: sending uncertain batch {} again ({} records, possible duplicates)",
                         run.date, old.batchId(), old.size());
@@ -125,12 +141,22 @@ public class RoketRunSteps {
             if (!resent.isEmpty()) {
                 batches.resolve(resent, "RESENT");
             }
+            notSentAgain(run);
         } finally {
             try {
                 producer.stop();
             } catch (Exception ignored) {
                 // nothing to release
             }
+        }
+    }
+
+    /** Uncertain batches the stopping run does not send again: their records end this run as failed. */
+    private void notSentAgain(RoketRun run) {
+        RoketBatch b;
+        while ((b = run.uncertainInRun.poll()) != null) {
+            report.batch(run, b, StatusEvent.State.FAILED, "uncertain (Roket may or may not have stored it); not sent"
+                    + " again: the run stopped", null);
         }
     }
 

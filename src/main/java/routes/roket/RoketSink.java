@@ -56,7 +56,7 @@ public class RoketSink implements CamelContextAware {
         return camelContext;
     }
 
-    /** The exchange's records as rows of its run (an upload's stream ends with the end marker). */
+    /** The exchange's records as chunks of rows of its run (an upload's last chunk is marked as its end). */
     public void open(Exchange exchange, String dataset, String idField) {
         RoketRun run = exchange.getProperty(RoketGuard.RUN, RoketRun.class);
         if (run != null && exchange.getProperty(FROM_SINK) == null) {
@@ -64,14 +64,16 @@ public class RoketSink implements CamelContextAware {
                 throw new IllegalArgumentException("kamelet:roket-sink dataset '" + dataset + "' does not match the"
                         + " upload's " + run.dataset);
             }
-            exchange.getMessage().setBody(RoketRecords.rows(exchange.getMessage().getBody(), idField, run, true));
+            exchange.getMessage().setBody(RoketRecords.chunks(exchange.getMessage().getBody(), idField, run, true,
+                    settings.batchSize()));
             return;
         }
         run = runOf(dataset);
         exchange.setProperty(RoketGuard.RUN, run);
         exchange.setProperty(FROM_SINK, true);
         exchange.setProperty("correlationId", run.runId);
-        exchange.getMessage().setBody(RoketRecords.rows(exchange.getMessage().getBody(), idField, run, false));
+        exchange.getMessage().setBody(RoketRecords.chunks(exchange.getMessage().getBody(), idField, run, false,
+                settings.batchSize()));
     }
 
     /** The exchange's records are all in batches (or skipped): the run may end once it has been quiet. */

@@ -30,6 +30,7 @@ public class RoketUploads implements CamelContextAware {
 
     private final RoketSettings settings;
     private final RoketLedger ledger;
+    private final RoketQueries queries;
     private final RoketRunSteps steps;
     private final String owner;
     private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -45,9 +46,10 @@ public class RoketUploads implements CamelContextAware {
     private CamelContext camelContext;
     private volatile ProducerTemplate producer;
 
-    public RoketUploads(RoketSettings settings, RoketLedger ledger, RoketRunSteps steps) {
+    public RoketUploads(RoketSettings settings, RoketLedger ledger, RoketQueries queries, RoketRunSteps steps) {
         this.settings = settings;
         this.ledger = ledger;
+        this.queries = queries;
         this.steps = steps;
         this.owner = ClaimOwner.current();
     }
@@ -71,8 +73,9 @@ public class RoketUploads implements CamelContextAware {
         return camelContext;
     }
 
-    public RoketLedger ledger() {
-        return ledger;
+    /** What the ledger holds (runs, batches, rejected and uncertain records). */
+    public RoketQueries ledger() {
+        return queries;
     }
 
     public RoketSettings settings() {

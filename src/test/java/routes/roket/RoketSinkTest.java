@@ -86,7 +86,7 @@ class RoketSinkTest {
         settings.put("flowledger.roket.sink.idle-timeout", "PT3S");
         try (FlowledgerApp app = RoketFixture.start(settings)) {
             List<StatusEvent> events = RoketFixture.captureStatus(app);
-            RoketLedger ledger = RoketFixture.uploads(app).ledger();
+            RoketQueries ledger = RoketFixture.uploads(app).ledger();
 
             csv(inbox.resolve("first.csv"), 1, 250);
             await().atMost(Duration.ofSeconds(60)).until(() -> finishedRuns(ledger).size() == 1);
@@ -135,7 +135,7 @@ class RoketSinkTest {
         assertThat(stored.values()).as("nothing stored twice").containsOnly(1);
     }
 
-    private static List<Map<String, Object>> finishedRuns(RoketLedger ledger) {
+    private static List<Map<String, Object>> finishedRuns(RoketQueries ledger) {
         return ledger.runs(DATASET).stream().filter(r -> !"RUNNING".equals(r.get("state"))).toList();
     }
 

@@ -69,4 +69,29 @@ class RoketStatusTest {
                     .contains("flowledger_roket_upload_records_total{outcome=\"rejected\"} 1.0");
         }
     }
+
+    @Test
+    void each_refused_record_counts_once_in_the_dataflow_and_every_other_record_once_as_delivered() throws Exception {
+        RoketFixture f = new RoketFixture(TestDatabase.H2).rows("2026-11-20", 0, 250);
+        String bad1 = RoketFixture.id(17);
+        String bad2 = RoketFixture.id(163);
+        roket.stubFor(post(urlPathEqualTo("/api/records")).willReturn(aResponse().withStatus(201)));
+        for (String bad : java.util.List.of(bad1, bad2)) {
+            roket.stubFor(post(urlPathEqualTo("/api/records")).withRequestBody(containing("\"" + bad + "\""))
+                    .atPriority(1).willReturn(aResponse().withStatus(422).withBody("{\"error\":\"invalid record\"}")));
+        }
+        Map<String, String> settings = f.settings(roket);
+        settings.put("flowledger.status.enabled", "true");
+        try (FlowledgerApp app = RoketFixture.start(settings)) {
+            String run = RoketFixture.uploads(app).upload("2026-11-20", "test", false).runId();
+            JsonNode flow = TestApp.awaitFinishedDataflow(app, run);
+            assertThat(flow.path("state").asText()).isEqualTo("FAILED");
+            assertThat(flow.path("recordCount").asLong()).isEqualTo(250);
+            assertThat(flow.path("recordsFailed").asLong()).as("a refused record is one failed record").isEqualTo(2);
+            assertThat(flow.path("recordsDone").asLong()).isEqualTo(250);
+            JsonNode counts = flow.path("counts").path("ROKET_UPLOAD");
+            assertThat(counts.path("SUCCESS").asLong()).as("delivered").isEqualTo(248);
+            assertThat(counts.path("FAILED").asLong()).isEqualTo(2);
+        }
+    }
 }

@@ -162,7 +162,7 @@ class RoketTriggersTest {
             assertThat(postApi("http://127.0.0.1:" + app.httpPort() + "/api/roket/uploads?date=yesterday", "api-secret")
                     .statusCode()).isEqualTo(400);
 
-            RoketLedger ledger = RoketFixture.uploads(app).ledger();
+            RoketQueries ledger = RoketFixture.uploads(app).ledger();
             await().atMost(Duration.ofSeconds(30)).until(() -> ledger.runs(DATE).stream()
                     .anyMatch(r -> "SUCCEEDED".equals(r.get("state"))));
             assertThat(ledger.runs(DATE)).singleElement()
@@ -178,7 +178,7 @@ class RoketTriggersTest {
         Map<String, String> settings = f.settings(roket);
         settings.put("flowledger.roket.schedule", "0/1 * * * * ?");
         try (FlowledgerApp app = RoketFixture.start(settings)) {
-            RoketLedger ledger = RoketFixture.uploads(app).ledger();
+            RoketQueries ledger = RoketFixture.uploads(app).ledger();
             await().atMost(Duration.ofSeconds(30)).until(() -> ledger.runs(yesterday).stream()
                     .anyMatch(r -> "SUCCEEDED".equals(r.get("state")) && "schedule".equals(r.get("trigger_name"))));
             app.camelContext().getRouteController().stopRoute("roket-upload-schedule");

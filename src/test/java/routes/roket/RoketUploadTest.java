@@ -172,7 +172,7 @@ class RoketUploadTest {
             assertThat(s.succeeded()).isFalse();
             assertThat(s.delivered()).isEqualTo(98);
             assertThat(s.rejected()).isEqualTo(2);
-            RoketLedger ledger = RoketFixture.uploads(app).ledger();
+            RoketQueries ledger = RoketFixture.uploads(app).ledger();
             assertThat(ledger.rejectedRecordIds(DATE)).containsExactly(bad1, bad2);
             assertThat(ledger.batches(DATE)).filteredOn(b -> "REJECTED".equals(b.get("state")))
                     .hasSize(2).allSatisfy(b -> {
@@ -217,7 +217,7 @@ class RoketUploadTest {
                     .mapToInt(Integer::intValue).sum() == 400);
             Map<String, Integer> stored = RoketFixture.stored(roket);
             assertThat(stored).containsOnlyKeys(RoketFixture.ids(0, 300));
-            RoketLedger ledger = RoketFixture.uploads(app).ledger();
+            RoketQueries ledger = RoketFixture.uploads(app).ledger();
             assertThat(stored.entrySet().stream().filter(e -> e.getValue() == 2).map(Map.Entry::getKey))
                     .as("arrived twice = what the ledger reported uncertain")
                     .containsExactlyInAnyOrderElementsOf(ledger.uncertainRecordIds(DATE));
