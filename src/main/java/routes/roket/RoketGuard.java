@@ -2,19 +2,17 @@ package routes.roket;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
 import org.apache.camel.Predicate;
 
 /**
- * The two steps of the sink between a chunk of records and a batch. {@link #matches} is the ledger filter: it drops
- * from the chunk the records held (open uncertain batch under {@code on-uncertain=hold}), taken by this run before,
- * or delivered already (one read of the ledger's {@code CAMEL_MESSAGEPROCESSED} rows for the whole chunk), and lets
- * the chunk pass when anything is left (or it ends an upload's stream). A record becomes delivered only when Roket
- * said so ({@link RoketBatchLedger#delivered}). {@link #aggregate} collects the chunks that passed into batches of at
- * most {@code batch-size} records: a chunk that would overflow the batch being formed completes it first
- * ({@link #preComplete}).
+ * The two steps of the sink between a chunk of records and a batch. {@link #matches} is the run's filter: it drops
+ * from the chunk the records held (open uncertain batch under {@code on-uncertain=hold}) or already taken by this
+ * run, in memory, and lets the chunk pass when anything is left (or it ends an upload's stream). {@link #aggregate}
+ * collects the chunks that passed into batches of at most {@code batch-size} records: a chunk that would overflow
+ * the batch being formed completes it first ({@link #preComplete}). What the ledger holds as delivered is dropped
+ * from each batch by {@link RoketLedgerFilter}, on the sender threads.
  */
 public class RoketGuard implements AggregationStrategy, Predicate {
 
@@ -23,22 +21,19 @@ public class RoketGuard implements AggregationStrategy, Predicate {
     /** Set on a batch being formed that is full or ends an upload's stream: the aggregator's completion. */
     static final String COMPLETE = "roketComplete";
 
-    private final RoketQueries ledger;
     private final int batchSize;
 
-    public RoketGuard(RoketQueries ledger, int batchSize) {
-        this.ledger = ledger;
+    public RoketGuard(int batchSize) {
         this.batchSize = batchSize;
     }
 
-    /** The ledger filter ({@code ref: roketGuard}): the chunk's new records, or nothing (counted as skipped or held). */
+    /** The run's filter ({@code ref: roketGuard}): the chunk's new records, or nothing (counted as skipped or held). */
     @Override
     public boolean matches(Exchange exchange) {
         RoketBatch.Chunk chunk = exchange.getMessage().getBody(RoketBatch.Chunk.class);
         RoketRun run = exchange.getProperty(RUN, RoketRun.class);
         run.lastRecordNanos = System.nanoTime();
         List<RoketBatch.Row> taken = new ArrayList<>(chunk.rows().size());
-        List<String> ids = new ArrayList<>(chunk.rows().size());
         synchronized (run) {
             for (RoketBatch.Row row : chunk.rows()) {
                 if (run.heldIds.contains(row.id())) {
@@ -47,24 +42,12 @@ public class RoketGuard implements AggregationStrategy, Predicate {
                     run.skipped.increment();
                 } else {
                     taken.add(row);
-                    ids.add(row.id());
                 }
             }
         }
-        Set<String> delivered = ledger.deliveredAmong(run.date, ids);
-        List<RoketBatch.Row> fresh = taken;
-        if (!delivered.isEmpty()) {
-            fresh = new ArrayList<>(taken.size() - delivered.size());
-            for (RoketBatch.Row row : taken) {
-                if (!delivered.contains(row.id())) {
-                    fresh.add(row);
-                }
-            }
-            run.skipped.add(delivered.size());
-        }
-        run.open.addAndGet(fresh.size());
-        exchange.getMessage().setBody(new RoketBatch.Chunk(fresh, chunk.end()));
-        return !fresh.isEmpty() || chunk.end();
+        run.open.addAndGet(taken.size());
+        exchange.getMessage().setBody(new RoketBatch.Chunk(taken, chunk.end()));
+        return !taken.isEmpty() || chunk.end();
     }
 
     @Override

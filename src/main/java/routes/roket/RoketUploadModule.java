@@ -34,7 +34,8 @@ public class RoketUploadModule implements PipelineModule {
         registry.accept("roketRunSteps", steps);
         registry.accept("roketReport", report);
         registry.accept("roketSource", source);
-        registry.accept("roketGuard", new RoketGuard(queries, settings.batchSize()));
+        registry.accept("roketGuard", new RoketGuard(settings.batchSize()));
+        registry.accept("roketLedgerFilter", new RoketLedgerFilter(queries));
         registry.accept("roketClassifier", new RoketClassifier(settings));
         registry.accept("roketDelivery", new RoketDelivery(settings, batches, report));
         registry.accept("roketHttp", http);

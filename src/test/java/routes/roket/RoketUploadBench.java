@@ -192,8 +192,13 @@ class RoketUploadBench {
         keys.put("flowledger.roket.sink.idle-timeout", "PT1S");
         keys.put("flowledger.roket.batch-timeout", "200");
         keys.put("flowledger.routes.dir", routes.toString());
-        try (FlowledgerApp app = TestApp.start(keys)) {
+        try (FlowledgerApp app = TestApp.start(keys); jdk.jfr.Recording jfr = Boolean.getBoolean("bench.jfr")
+                ? new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile")) : null) {
             RoketQueries ledger = RoketUploads.of(app.camelContext()).ledger();
+            if (jfr != null) {
+                jfr.setDestination(Path.of("target", "roket-bench-kamelet-300k.jfr"));
+                jfr.start();
+            }
             long t0 = System.currentTimeMillis();
             Files.move(csv, inbox.resolve("partner.csv"));
             while (true) {
@@ -208,6 +213,9 @@ class RoketUploadBench {
             long last = ledger.query("SELECT MAX(updated_at) AS t FROM roket_batch WHERE upload_date = ?",
                     "partner-feed").stream().map(r -> ((java.sql.Timestamp) r.get("t")).getTime()).findFirst()
                     .orElseThrow();
+            if (jfr != null) {
+                jfr.stop(); // written to its destination
+            }
             return (last - t0) / 1e3;
         }
     }
