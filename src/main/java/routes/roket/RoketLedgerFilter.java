@@ -28,6 +28,9 @@ public class RoketLedgerFilter implements Predicate {
             return false;
         }
         RoketRun run = exchange.getProperty(RoketGuard.RUN, RoketRun.class);
+        if (!run.deliveredBefore) {
+            return true; // nothing was delivered when the run started, and only this run delivers while it runs
+        }
         Set<String> delivered;
         try {
             delivered = ledger.deliveredAmong(run.date, batch.ids());

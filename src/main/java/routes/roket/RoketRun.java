@@ -29,6 +29,11 @@ public final class RoketRun {
 
     /** Ids this run has taken (admitted, or found delivered): a second occurrence in the source is skipped. */
     final IdSet seen = new IdSet(1024);
+    /**
+     * Whether the ledger held delivered records of this key when the run started. When not, the ledger filter has
+     * nothing to ask: while the run holds the claim only it writes delivered records, and it takes each id once.
+     */
+    volatile boolean deliveredBefore = true;
     /** Records of open UNCERTAIN batches this run sends again (on-uncertain=resend): id to its old batch. */
     Map<String, String> uncertainToResend = new HashMap<>();
     /** Old uncertain batches, for resolving them once their records are delivered again. */

@@ -46,6 +46,7 @@ public class RoketRunSteps {
      */
     public void fromLedger(RoketRun run) {
         run.interruptedBatches = batches.markInterruptedUncertain(run.date);
+        run.deliveredBefore = queries.anyDelivered(run.date);
         Map<String, List<String>> open = queries.openUncertain(run.date);
         Set<String> all = new HashSet<>();
         open.values().forEach(all::addAll);
@@ -79,7 +80,8 @@ public class RoketRunSteps {
         }
         run.heldIds = held;
         run.openUncertain = open;
-        LOG.info("roket-upload {}: {} uncertain batch(es) open", run.date, open.size());
+        LOG.info("roket-upload {}: {} uncertain batch(es) open; {}", run.date, open.size(), run.deliveredBefore
+                ? "records delivered before: the ledger filter asks for each batch" : "nothing delivered before");
     }
 
     /**

@@ -24,6 +24,8 @@ public class RoketSink implements CamelContextAware {
 
     private static final Logger LOG = LoggerFactory.getLogger(RoketSink.class);
     static final String FROM_SINK = "roketSinkRun";
+    /** The aggregator's correlation key: a plain property, so no OGNL call per chunk. */
+    static final String RUN_ID = "roketRunId";
 
     private final RoketSettings settings;
     private final RoketUploads uploads;
@@ -64,6 +66,7 @@ public class RoketSink implements CamelContextAware {
                 throw new IllegalArgumentException("kamelet:roket-sink dataset '" + dataset + "' does not match the"
                         + " upload's " + run.dataset);
             }
+            exchange.setProperty(RUN_ID, run.runId);
             exchange.getMessage().setBody(RoketRecords.chunks(exchange.getMessage().getBody(), idField, run, true,
                     settings.batchSize()));
             return;
@@ -72,6 +75,7 @@ public class RoketSink implements CamelContextAware {
         exchange.setProperty(RoketGuard.RUN, run);
         exchange.setProperty(FROM_SINK, true);
         exchange.setProperty("correlationId", run.runId);
+        exchange.setProperty(RUN_ID, run.runId);
         exchange.getMessage().setBody(RoketRecords.chunks(exchange.getMessage().getBody(), idField, run, false,
                 settings.batchSize()));
     }
@@ -80,6 +84,7 @@ public class RoketSink implements CamelContextAware {
     public void close(Exchange exchange) {
         if (exchange.removeProperty(FROM_SINK) != null) {
             RoketRun run = (RoketRun) exchange.removeProperty(RoketGuard.RUN);
+            exchange.removeProperty(RUN_ID);
             run.lastRecordNanos = System.nanoTime();
             run.active.decrementAndGet();
             if (run.failure != null) {
