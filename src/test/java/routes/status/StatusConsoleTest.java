@@ -320,6 +320,10 @@ class StatusConsoleTest {
             assertThat(tab.eval("document.getElementById('action-answer').innerText").asText())
                     .contains("Done (HTTP 200)").contains("retried through the API");
         }
+        // a load that never errored has no error report; an unknown load is not there
+        assertThat(StatusApiTest.get(app, "/api/cubic/loads/" + loadId("LOAD001") + "/error-report", 404)
+                .path("error").asText()).contains("no error report");
+        StatusApiTest.get(app, "/api/cubic/loads/999999/error-report", 404);
         // the load really went back to work (and, its file being corrupt, errored again)
         await().atMost(Duration.ofSeconds(60)).until(() ->
                 count("SELECT COUNT(*) FROM cubic_load_transitions WHERE load_id = " + failedLoad + " AND reason = 'retried through the API'") == 1);
@@ -434,8 +438,19 @@ class StatusConsoleTest {
                 + replayRun + "' AND message LIKE '%0 day(s) to do%'") == 1);
         await().atMost(Duration.ofSeconds(30)).until(() -> "FAILED".equals(
                 query("SELECT status FROM replay_runs WHERE id = '" + replayRun + "'")));
-        // a run that is not there is refused
+        // refused: without the login, a run that is not there, a run that succeeded, a run another process works on
+        var anonymous = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(base + "/api/replays/" + replayRun + "/resume"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
         post("/api/replays/no-such-run/resume", 404);
+        routes.replay.ReplayLedger ledger = new routes.replay.ReplayLedger(app.db().dataSource());
+        ledger.createRun("replay-done", "{}", false, List.of("2026-10-01"));
+        assertThat(ledger.claim("replay-done", "other-host:1", Instant.now())).isTrue();
+        assertThat(post("/api/replays/replay-done/resume", 409).path("error").asText()).contains("is being worked on");
+        ledger.finishRun("replay-done", "other-host:1", true, null);
+        assertThat(post("/api/replays/replay-done/resume", 409).path("error").asText()).contains("succeeded");
     }
 
     @Test
@@ -443,7 +458,7 @@ class StatusConsoleTest {
     void screenshots_of_the_list_and_of_one_dataflow_at_1280x800_and_on_a_phone() throws Exception {
         Path dir = Path.of("target", "screenshots");
         Chromium.screenshot(base + "/dataflows", dir.resolve("console-dataflows.png"), 1280, 800);
-        Chromium.screenshot(base + "/dataflows/" + REPLAY, dir.resolve("console-dataflow.png"), 1280, 800);
+        Chromium.screenshot(base + "/dataflows/" + replayRun, dir.resolve("console-dataflow.png"), 1280, 800);
         Chromium.screenshot(base + "/dataflows/" + refusedUpload, dir.resolve("console-roket-run.png"), 1280, 800);
         Chromium.screenshot(base + "/dataflows", dir.resolve("console-phone.png"), 390, 844);
         assertThat(dir.resolve("console-dataflows.png")).isNotEmptyFile();
