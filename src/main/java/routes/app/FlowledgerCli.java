@@ -35,6 +35,12 @@ public class FlowledgerCli implements Callable<Integer> {
     Path configFile;
 
     public static void main(String[] args) {
+        // An H2 ledger URL with AUTO_SERVER=TRUE (the default one) opens a TCP server so that a second command can
+        // read the ledger while the service holds it; it answers on loopback only unless the user says otherwise.
+        // Set before any H2 class reads it.
+        if (System.getProperty("h2.bindAddress") == null) {
+            System.setProperty("h2.bindAddress", "127.0.0.1");
+        }
         System.exit(execute(args));
     }
 

@@ -106,7 +106,17 @@ public class CubicApi {
         if (load.status() != LoadStatus.ERRORED) {
             return error(ex, 409, "load " + id + " is " + load.status().db() + "; only errored loads can be retried");
         }
-        Instant back = mover.restore(load);
+        // Marked first: discovery may list the restored object before the row carries its new modified time.
+        if (!states.markRetrying(id, java.time.Duration.ofMinutes(5))) {
+            return error(ex, 409, "load " + id + " is already being retried; look again");
+        }
+        Instant back;
+        try {
+            back = mover.restore(load);
+        } catch (RuntimeException e) {
+            states.clearRetrying(id);
+            throw e;
+        }
         if (!states.retry(id, back, "retried through the API")) {
             return error(ex, 409, "load " + id + " changed while retrying; look again");
         }

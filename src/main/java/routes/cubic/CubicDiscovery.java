@@ -188,7 +188,7 @@ public class CubicDiscovery {
         return new int[] {created.size(), snapshots, unknown};
     }
 
-    /** Keys with a load at the listed modified time, and keys with a load still in flight (not archived/errored). */
+    /** Keys with a load at the listed modified time, and keys with a load still in flight or being retried. */
     private Set<String> alreadyKnown(List<S3Object> objects) {
         return Sql.run(ds, c -> {
             Set<String> out = new HashSet<>();
@@ -196,13 +196,15 @@ public class CubicDiscovery {
             for (int i = 0; i < objects.size(); i++) {
                 in.append(i == 0 ? "?" : ",?");
             }
-            try (PreparedStatement ps = Sql.prepare(c, "SELECT s3_key, s3_modified, status FROM cubic_loads WHERE s3_key IN ("
+            try (PreparedStatement ps = Sql.prepare(c, "SELECT s3_key, s3_modified, status, owner FROM cubic_loads WHERE s3_key IN ("
                     + in + ")", objects.stream().map(S3Object::key).toArray())) {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         String key = rs.getString(1);
                         out.add(id(key, Sql.time(rs, "s3_modified")));
-                        if (!LoadStatus.of(rs.getString(3)).isTerminal()) {
+                        // in flight, or errored and being copied back by an operator's retry (it keeps its row)
+                        if (!LoadStatus.of(rs.getString(3)).isTerminal()
+                                || LoadStateMachine.RETRYING_OWNER.equals(rs.getString(4))) {
                             out.add(key);
                         }
                     }

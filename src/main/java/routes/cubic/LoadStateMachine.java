@@ -92,6 +92,9 @@ public class LoadStateMachine {
 
     private final DataSource ds;
     private final String instance;
+    /** The owner an errored load carries while an operator's retry copies its object back (see markRetrying). */
+    static final String RETRYING_OWNER = "api-retry";
+
     private final Duration lease;
     private volatile Consumer<Transition> listener = t -> { };
 
@@ -171,6 +174,24 @@ public class LoadStateMachine {
             listener.accept(t);
         }
         return moved;
+    }
+
+    /**
+     * Marks an errored load as being retried by an operator before its object is copied back to incoming, so that
+     * discovery, listing the restored object, knows it belongs to this load and does not insert it as a new one.
+     * False when the load is not errored or another retry holds it.
+     */
+    public boolean markRetrying(long loadId, Duration hold) {
+        Instant now = Instant.now();
+        return Sql.run(ds, c -> Sql.update(c, "UPDATE cubic_loads SET owner = ?, lease_until = ?, updated_at = ?"
+                + " WHERE id = ? AND status = ? AND (owner IS NULL OR lease_until IS NULL OR lease_until < ?)",
+                RETRYING_OWNER, now.plus(hold), now, loadId, LoadStatus.ERRORED.db(), now) == 1);
+    }
+
+    /** Gives up an operator's retry mark when the object could not be copied back. */
+    public void clearRetrying(long loadId) {
+        Sql.run(ds, c -> Sql.update(c, "UPDATE cubic_loads SET owner = NULL, lease_until = NULL WHERE id = ? AND status = ?"
+                + " AND owner = ?", loadId, LoadStatus.ERRORED.db(), RETRYING_OWNER));
     }
 
     /**

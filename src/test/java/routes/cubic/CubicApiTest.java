@@ -105,4 +105,42 @@ class CubicApiTest {
                     .contains("flowledger_cubic_ingestion_transitions_total"));
         }
     }
+
+    @Test
+    void an_object_restored_by_a_retry_is_never_taken_for_a_new_load_by_discovery() throws Exception {
+        // The race: the retry copies the object back to incoming, then records its new modified time on the load.
+        // Discovery polling in between (every 200 ms here) must not insert it as a new load: the row is marked first.
+        try (CubicFixture f = new CubicFixture(TestDatabase.H2)) {
+            String p = "cubic/dmap/agg_sample/";
+            String bad = p + "20220302.csv";
+            f.put(p + "20220301.csv", "day,count\n1,1\n");
+            FlowledgerApp app = f.start(f.settings("cubic__dmap__agg_sample=" + p));
+            f.awaitStatus(p + "20220301.csv", "archived");
+            f.put(bad, "day,total\n2,2\n");
+            f.awaitStatus(bad, "errored");
+            long id = f.count("SELECT id FROM cubic_loads WHERE s3_key = ?", bad);
+            LoadStateMachine states = app.camelContext().getRegistry().lookupByNameAndType("cubicStateMachine",
+                    LoadStateMachine.class);
+
+            assertThat(states.markRetrying(id, Duration.ofMinutes(1))).isTrue();
+            assertThat(states.markRetrying(id, Duration.ofMinutes(1))).as("a second retry of the same load").isFalse();
+            f.put(bad, "day,total\n2,2\n"); // what the restore does, with discovery running
+            Thread.sleep(1500);
+            assertThat(f.count("SELECT COUNT(*) FROM cubic_loads")).as("no second load for the restored object").isEqualTo(2);
+            f.s3.deleteObject(b -> b.bucket(f.incoming).key(bad));
+            Thread.sleep(500);
+            states.clearRetrying(id);
+
+            // Through the API: retries while discovery polls, each ends in the same load, never a 5xx.
+            String api = "http://127.0.0.1:" + app.httpPort() + "/api/cubic";
+            for (int round = 0; round < 5; round++) {
+                HttpResponse<String> retry = call("POST", api + "/loads/" + id + "/retry", null, true);
+                assertThat(retry.statusCode()).as(retry.body()).isEqualTo(200);
+                f.awaitStatus(bad, "errored");
+            }
+            assertThat(f.count("SELECT COUNT(*) FROM cubic_loads")).isEqualTo(2);
+            assertThat(f.count("SELECT COUNT(*) FROM cubic_load_transitions WHERE load_id = ? AND reason = ?", id,
+                    "retried through the API")).isEqualTo(5);
+        }
+    }
 }

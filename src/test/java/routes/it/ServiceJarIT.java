@@ -49,7 +49,36 @@ class ServiceJarIT {
             await().atMost(Duration.ofSeconds(10)).until(() -> jar.output().contains("flowledger console: http://localhost:"
                     + http + "/dataflows"));
             assertThat(Files.exists(dir.resolve("data"))).as("default H2 file under ./data").isTrue();
+
+            // The default ledger URL has AUTO_SERVER=TRUE (so `status ID` works while the service runs): its TCP
+            // server answers on loopback only, never on the host's other addresses (user sa, empty password).
+            java.util.Properties lock = new java.util.Properties();
+            try (var in = Files.newInputStream(dir.resolve("data/flowledger.lock.db"))) {
+                lock.load(in);
+            }
+            String server = lock.getProperty("server");
+            assertThat(server).as("auto-server address in the lock file").matches("(localhost|127\\.0\\.0\\.1):\\d+");
+            int port = Integer.parseInt(server.substring(server.lastIndexOf(':') + 1));
+            assertThat(connects(java.net.InetAddress.getLoopbackAddress(), port)).isTrue();
+            for (java.net.InetAddress other : nonLoopbackAddresses()) {
+                assertThat(connects(other, port)).as("H2 auto-server reachable on " + other).isFalse();
+            }
         }
+    }
+
+    private static boolean connects(java.net.InetAddress address, int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(address, port), 2000);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private static List<java.net.InetAddress> nonLoopbackAddresses() throws java.net.SocketException {
+        return java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+                .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
+                .filter(a -> !a.isLoopbackAddress() && !a.isLinkLocalAddress()).toList();
     }
 
     @Test
@@ -59,7 +88,8 @@ class ServiceJarIT {
         try (JarProcess jar = JarProcess.start(dir, Map.of("FLOWLEDGER_MANAGEMENT_PASSWORD", "mgmt-pass-4711",
                 "FLOWLEDGER_ROKET_API_TOKEN", "roket-token-0815", "FLOWLEDGER_LOG_FORMAT", "json"),
                 List.of("-Dflowledger.http.port=" + http, "-Dflowledger.management.port=" + mgmt))) {
-            await().atMost(Duration.ofSeconds(20)).until(() -> status("http://127.0.0.1:" + mgmt + "/observe/health") == 200);
+            // what is checked here is the log, not the start-up time (that is the first test's)
+            await().atMost(Duration.ofSeconds(60)).until(() -> status("http://127.0.0.1:" + mgmt + "/observe/health") == 200);
             jar.close();
             String out = jar.output();
             assertThat(out).doesNotContain("mgmt-pass-4711").doesNotContain("roket-token-0815");
