@@ -29,8 +29,7 @@ public class RoketRunView {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("runId", run.get("run_id"));
-        out.put("dataSetId", RoketLedger.PROCESSOR_PREFIX + run.get("upload_date"));
-        out.put("date", run.get("upload_date"));
+        out.put("date", run.get("upload_date")); // the ledger's key: the date, or a roket-sink's dataset name
         out.put("trigger", run.get("trigger_name"));
         out.put("state", run.get("state"));
         for (String k : List.of("rows_read", "skipped", "sent", "delivered", "batches", "retries", "rejected",

@@ -301,14 +301,16 @@ public class StatusQuery {
     }
 
     /**
-     * A pattern pipe's run whose pipe its circuit breaker holds now (patterns_pipes.state = 'halted') and whose own
-     * last word was SKIPPED (a run the breaker held back) or FAILED (the run that tripped it): it needs a person
-     * (commit or roll back), so the API says FAILED with {@code halted: true}, not the SUCCEEDED a SKIPPED stage
-     * would otherwise give. Once the breaker is committed or rolled back, the stored state applies again.
+     * A pattern pipe's run whose pipe its circuit breaker holds now (patterns_pipes.state = 'halted'), when its own
+     * last word was SKIPPED (a run the breaker held back) or it is the pipe's latest run (the one that tripped it,
+     * FAILED): it needs a person (commit or roll back), so the API says FAILED with {@code halted: true}, not the
+     * SUCCEEDED a SKIPPED stage would otherwise give. Earlier FAILED runs keep their own reason. Once the breaker
+     * is committed or rolled back, the stored state applies again.
      */
     static final String HALTED = "(d.stage LIKE 'PATTERNS:%' AND EXISTS (SELECT 1 FROM patterns_pipes hp "
-            + "WHERE d.stage = CONCAT('PATTERNS:', hp.pipe) AND hp.state = 'halted') AND (SELECT hs.run_status "
-            + "FROM status_stage hs WHERE hs.correlation_id = d.correlation_id AND hs.stage = d.stage) IN ('SKIPPED', 'FAILED'))";
+            + "WHERE d.stage = CONCAT('PATTERNS:', hp.pipe) AND hp.state = 'halted' AND ((SELECT hs.run_status "
+            + "FROM status_stage hs WHERE hs.correlation_id = d.correlation_id AND hs.stage = d.stage) = 'SKIPPED' "
+            + "OR d.correlation_id = CONCAT(hp.pipe, '-run-', hp.runs))))";
     private static final String STATE = "(CASE WHEN " + HALTED + " THEN 'FAILED' ELSE d.state END)";
 
     private static final String FLOW_COLUMNS = "SELECT d.correlation_id, " + STATE + ", d.finished, d.stage, "

@@ -238,7 +238,7 @@ class StatusConsoleTest {
         // the run its circuit breaker held back: HALTED (needs attention), not the SUCCEEDED its SKIPPED would give
         assertThat(StatusApiTest.rowOf(dom, HALTED_RUN)).contains(">HALTED<").contains("patterns")
                 .contains("PATTERNS:" + PIPE).contains("halted by its circuit breaker").contains("returned nothing");
-        assertThat(StatusApiTest.rowOf(dom, PIPE + "-run-2")).contains(">HALTED<").contains("circuit breaker tripped");
+        assertThat(StatusApiTest.rowOf(dom, PIPE + "-run-2")).contains(">FAILED<").contains("circuit breaker tripped");
         assertThat(StatusApiTest.rowOf(dom, PIPE + "-run-1")).contains(">SUCCEEDED<");
         assertThat(StatusApiTest.rowOf(dom, refusedUpload)).contains(">FAILED<").contains("1 rejected")
                 .contains("roket-upload/2026-11-21");
@@ -298,6 +298,9 @@ class StatusConsoleTest {
 
             // without the login the API refuses, and the page says so
             tab.waitFor("document.querySelector('#actions button')", Duration.ofSeconds(10));
+            assertThat(tab.eval("getComputedStyle(document.getElementById('signed-in')).display").asText())
+                    .as("signed out: the page does not claim to be signed in").isEqualTo("none");
+            assertThat(tab.eval("getComputedStyle(document.getElementById('login')).display").asText()).isNotEqualTo("none");
             tab.click("#actions button");
             tab.click("#confirm-yes");
             assertThat(tab.eval("document.getElementById('action-result').innerText").asText()).contains("Sign in first");
@@ -392,6 +395,7 @@ class StatusConsoleTest {
                     + API_PASSWORD + "'");
             tab.click("#login-form button[type=submit]");
             tab.waitFor("document.querySelector('#actions button.primary')", Duration.ofSeconds(10));
+            assertThat(tab.eval("getComputedStyle(document.getElementById('login')).display").asText()).isEqualTo("none");
             assertThat(tab.eval("document.getElementById('actions').innerText").asText())
                     .contains("Commit the held change").contains("Roll back the held change");
             tab.click("#actions button.primary");
@@ -454,12 +458,13 @@ class StatusConsoleTest {
     }
 
     @Test
-    @Order(7)
+    @Order(0) // before any action: the list shows the pipe halted, the load errored
     void screenshots_of_the_list_and_of_one_dataflow_at_1280x800_and_on_a_phone() throws Exception {
         Path dir = Path.of("target", "screenshots");
         Chromium.screenshot(base + "/dataflows", dir.resolve("console-dataflows.png"), 1280, 800);
-        Chromium.screenshot(base + "/dataflows/" + replayRun, dir.resolve("console-dataflow.png"), 1280, 800);
-        Chromium.screenshot(base + "/dataflows/" + refusedUpload, dir.resolve("console-roket-run.png"), 1280, 800);
+        // one dataflow: tall enough to show its pipeline's own view below the summary
+        Chromium.screenshot(base + "/dataflows/" + replayRun, dir.resolve("console-dataflow.png"), 1280, 1500);
+        Chromium.screenshot(base + "/dataflows/" + refusedUpload, dir.resolve("console-roket-run.png"), 1280, 1700);
         Chromium.screenshot(base + "/dataflows", dir.resolve("console-phone.png"), 390, 844);
         assertThat(dir.resolve("console-dataflows.png")).isNotEmptyFile();
         assertThat(dir.resolve("console-dataflow.png")).isNotEmptyFile();
