@@ -140,6 +140,7 @@ public final class FlowledgerApp implements AutoCloseable {
             props.setProperty("camel.main.routes-reload-remove-all-routes", "false");
         }
         if (!jobMode) {
+            config.getInt("flowledger.http.max-body-size", 1024, Integer.MAX_VALUE); // a bad value stops the start
             configureJolokia(props);
             configureHawtio(props);
         }

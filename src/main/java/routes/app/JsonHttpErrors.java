@@ -34,6 +34,23 @@ final class JsonHttpErrors {
         for (int code : CODES) {
             router.errorHandler(code, JsonHttpErrors::answer);
         }
+        // The API's router is mounted as a sub-router, and Vert.x asks only the root router for error handlers: a
+        // failure inside it (the body handler's 413 for a body over flowledger.http.max-body-size) is answered by
+        // a failure handler of its own.
+        router.route().order(Integer.MIN_VALUE).failureHandler(JsonHttpErrors::answer);
+        // No API takes files or forms: such a body is refused before Vert.x's body handler would write its parts to
+        // disk. (camel.server.file-upload-enabled=false does not switch that off in Camel 4.17: the handler then
+        // writes to ./file-uploads instead of a temporary folder.)
+        router.route().order(Integer.MIN_VALUE).handler(ctx -> {
+            String type = ctx.request().getHeader("Content-Type");
+            if (type != null && (type.regionMatches(true, 0, "multipart/", 0, 10)
+                    || type.regionMatches(true, 0, "application/x-www-form-urlencoded", 0, 33))) {
+                ctx.response().setStatusCode(415);
+                answer(ctx, 415);
+            } else {
+                ctx.next();
+            }
+        });
         // The last route of the API's router: a request no route took. 405 when a route has the path (another
         // method), else 404; answered here because Vert.x would answer them outside this router, as text or HTML.
         PlatformHttpComponent component = camel.getComponent("platform-http", PlatformHttpComponent.class);

@@ -99,6 +99,29 @@ class StrictInputTest {
     }
 
     @Test
+    void an_oversized_or_multipart_body_is_refused_before_any_route_reads_it() throws Exception {
+        Map<String, Long> before = SecureService.rowCounts(app);
+        String big = "{\"startDate\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}";
+        JsonNode e = refused(post("/api/replays", big), 413);
+        assertThat(e.path("error").asText()).isEqualTo("request body too large");
+
+        java.nio.file.Path uploads = java.nio.file.Path.of("file-uploads");
+        boolean existed = java.nio.file.Files.exists(uploads);
+        String boundary = "----flowledger";
+        String multipart = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n"
+                + "Content-Type: text/plain\r\n\r\nhello\r\n--" + boundary + "--\r\n";
+        HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(api + "/api/replays")).header("Authorization", AUTH)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(multipart)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(415);
+        assertThat(r.body()).contains("\"error\"");
+        assertThat(!existed && java.nio.file.Files.exists(uploads)).as("an upload directory was created").isFalse();
+        assertThat(SecureService.rowCounts(app)).isEqualTo(before);
+    }
+
+    @Test
     void cubic_refuses_bad_table_bodies_and_bad_paging() throws Exception {
         Map<String, Long> before = SecureService.rowCounts(app);
         refused(post("/api/cubic/tables", "{not json"), 400);
