@@ -369,6 +369,18 @@ class StatusConsoleTest {
             String states = tab.eval("document.getElementById('roket-batches').innerText").asText();
             assertThat(states).contains("SPLIT").contains("REJECTED").contains("DELIVERED");
         }
+        // the same from the API, as a script reads it
+        JsonNode run = StatusApiTest.get(app, "/api/roket/uploads/" + upload, 200);
+        assertThat(run.path("state").asText()).isEqualTo("SUCCEEDED");
+        assertThat(run.path("date").asText()).isEqualTo("2026-11-20");
+        assertThat(run.path("delivered").asLong()).isEqualTo(450);
+        assertThat(run.path("batchList")).hasSize(5);
+        assertThat(run.path("rejectedRecords")).isEmpty();
+        JsonNode refused = StatusApiTest.get(app, "/api/roket/uploads/" + refusedUpload, 200);
+        assertThat(refused.path("state").asText()).isEqualTo("FAILED");
+        assertThat(refused.path("rejected").asLong()).isEqualTo(1);
+        assertThat(refused.path("rejectedRecords").get(0).path("recordId").asText()).isEqualTo("r-00457");
+        assertThat(refused.path("rejectedRecords").get(0).path("httpStatus").asInt()).isEqualTo(422);
         assertThat(StatusApiTest.get(app, "/api/roket/uploads/no-such-run", 404).path("error").asText())
                 .contains("no roket run no-such-run");
     }
