@@ -478,6 +478,7 @@ class StatusConsoleTest {
         Chromium.screenshot(base + "/dataflows/" + replayRun, dir.resolve("console-dataflow.png"), 1280, 1500);
         Chromium.screenshot(base + "/dataflows/" + refusedUpload, dir.resolve("console-roket-run.png"), 1280, 1700);
         Chromium.screenshot(base + "/dataflows", dir.resolve("console-phone.png"), 390, 844);
+        Chromium.screenshot(base + "/dataflows/" + refusedUpload, dir.resolve("console-roket-run-phone.png"), 390, 2400);
         assertThat(dir.resolve("console-dataflows.png")).isNotEmptyFile();
         assertThat(dir.resolve("console-dataflow.png")).isNotEmptyFile();
     }
