@@ -33,15 +33,21 @@
     return '<time datetime="' + C.esc(iso) + '" title="' + C.esc(iso) + '">' + C.esc(iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')) + '</time>';
   };
 
-  /** What the page shows as the dataflow's marking: FAILED, STALLED (running without news), RUNNING, SUCCEEDED. */
+  /**
+   * What the page shows as the dataflow's marking: HALTED (a pattern pipe's run its circuit breaker holds; the API
+   * says FAILED with halted: true), FAILED, STALLED (running without news), RUNNING, SUCCEEDED.
+   */
   C.marking = function (d) {
+    if (d.halted) { return 'HALTED'; }
     return d.state === 'RUNNING' && d.stalled ? 'STALLED' : d.state;
   };
 
   C.badge = function (d) {
     var m = C.marking(d);
     var title = m === 'STALLED' ? 'running, but no news for longer than its pipeline\'s heartbeat ('
-      + C.duration((d.heartbeatSeconds || 0) * 1000) + ')' : m.toLowerCase();
+      + C.duration((d.heartbeatSeconds || 0) * 1000) + ')'
+      : m === 'HALTED' ? 'needs attention: its circuit breaker holds the pipe (commit or roll back the held change)'
+      : m.toLowerCase();
     return '<span class="badge ' + C.esc(m) + '" title="' + C.esc(title) + '">' + C.esc(m) + '</span>';
   };
 
@@ -116,6 +122,19 @@
       }
     });
     return '<dl class="facts">' + dl + '</dl>' + tables;
+  };
+
+  /**
+   * A table of chosen columns: cols = [[key, heading, cssClass?], ...]; rows get data-key = row[keyField] when given.
+   */
+  C.columns = function (rows, cols, keyField, id) {
+    return '<table class="grid"' + (id ? ' id="' + C.esc(id) + '"' : '') + '><thead><tr>' + cols.map(function (c) {
+      return '<th scope="col">' + C.esc(c[1]) + '</th>';
+    }).join('') + '</tr></thead><tbody>' + rows.map(function (r) {
+      return '<tr' + (keyField ? ' data-key="' + C.esc(r[keyField]) + '"' : '') + '>' + cols.map(function (c) {
+        return '<td data-label="' + C.esc(c[1]) + '"' + (c[2] ? ' class="' + c[2] + '"' : '') + '>' + C.value(r[c[0]]) + '</td>';
+      }).join('') + '</tr>';
+    }).join('') + '</tbody></table>';
   };
 
   C.table = function (rows) {

@@ -127,6 +127,19 @@ public class CubicApi {
         return load(ex);
     }
 
+    /**
+     * GET /api/cubic/loads/{id}/error-report, first step: the S3 key of the load's {@code .error.json} in the error
+     * bucket (the route reads it with aws2-s3); 404 for an unknown load.
+     */
+    public String errorReportKey(Exchange ex) {
+        long id = idParam(ex);
+        CubicLoad load = id < 0 ? null : states.find(id).orElse(null);
+        if (load == null) {
+            throw routes.common.http.BadRequest.notFound("no load " + ex.getMessage().getHeader("id"));
+        }
+        return load.s3Key() + ".error.json";
+    }
+
     /** GET /api/cubic/tables. */
     public List<CubicTables.Table> tables() {
         return tables.all();

@@ -36,6 +36,31 @@ public class ReplayApi {
         }
     }
 
+    /**
+     * {@code POST /api/replays/{id}/resume}: what {@code replay --resume RUN_ID} does, from the service. Sets
+     * {@code replayRunId} when the run may be taken (the route queues it; the runner's claim is the guard, so a run
+     * another process holds is never worked twice); 404 for no such run, 409 when it succeeded or is being worked on.
+     * A resumed run finishes or restores the days a crash left half done; days that ended FAILED stay failed.
+     */
+    public String resume(String id, Exchange exchange) throws Exception {
+        var run = service.ledger().run(id);
+        if (run.isEmpty()) {
+            return answer(exchange, 404, Map.of("error", "no replay run " + id));
+        }
+        var r = run.get();
+        if ("SUCCEEDED".equals(r.status())) {
+            return answer(exchange, 409, Map.of("error", "replay run " + id + " succeeded; nothing to resume"));
+        }
+        java.time.Instant staleBefore = java.time.Instant.now().minus(service.lease());
+        if (r.owner() != null && r.heartbeatAt() != null && r.heartbeatAt().isAfter(staleBefore)) {
+            return answer(exchange, 409, Map.of("error", "replay run " + id + " is being worked on (heartbeat "
+                    + r.heartbeatAt() + "); try again when it has stopped"));
+        }
+        exchange.setProperty("replayRunId", id);
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
+        return id;
+    }
+
     /** The run as JSON; 404 when there is none. */
     public String view(String id, Exchange exchange) throws Exception {
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");

@@ -42,6 +42,7 @@ public class RoketUploadModule implements PipelineModule {
         registry.accept("roketHttpConnections", http.connections());
         registry.accept("roketSink", new RoketSink(settings, uploads, steps, report));
         registry.accept("roketSenders", senders(settings.concurrency()));
+        registry.accept("roketRunView", new RoketRunView());
     }
 
     @Override

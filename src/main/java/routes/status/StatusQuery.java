@@ -191,7 +191,7 @@ public class StatusQuery {
             if (!STATES.contains(s)) {
                 throw new BadRequest("state must be RUNNING, SUCCEEDED or FAILED");
             }
-            sql.append(" AND d.state = ?");
+            sql.append(" AND ").append(STATE).append(" = ?");
             args.add(s);
         }
         if (dataSetId != null && !dataSetId.isBlank()) {
@@ -300,20 +300,36 @@ public class StatusQuery {
         return out;
     }
 
-    private static final String FLOW_COLUMNS = "SELECT d.correlation_id, d.state, d.finished, d.stage, "
+    /**
+     * A pattern pipe's run whose pipe its circuit breaker holds now (patterns_pipes.state = 'halted'), when its own
+     * last word was SKIPPED (a run the breaker held back) or it is the pipe's latest run (the one that tripped it,
+     * FAILED): it needs a person (commit or roll back), so the API says FAILED with {@code halted: true}, not the
+     * SUCCEEDED a SKIPPED stage would otherwise give. Earlier FAILED runs keep their own reason. Once the breaker
+     * is committed or rolled back, the stored state applies again.
+     */
+    static final String HALTED = "(d.stage LIKE 'PATTERNS:%' AND EXISTS (SELECT 1 FROM patterns_pipes hp "
+            + "WHERE d.stage = CONCAT('PATTERNS:', hp.pipe) AND hp.state = 'halted' AND ((SELECT hs.run_status "
+            + "FROM status_stage hs WHERE hs.correlation_id = d.correlation_id AND hs.stage = d.stage) = 'SKIPPED' "
+            + "OR d.correlation_id = CONCAT(hp.pipe, '-run-', hp.runs))))";
+    private static final String STATE = "(CASE WHEN " + HALTED + " THEN 'FAILED' ELSE d.state END)";
+
+    private static final String FLOW_COLUMNS = "SELECT d.correlation_id, " + STATE + ", d.finished, d.stage, "
             + "d.record_count, d.records_done, d.records_failed, d.last_failure_stage, d.last_failure_message, "
             + "d.last_failure_code, d.first_ts, d.last_ts, d.run_failed_ts, (SELECT MIN(x.data_set_id) FROM dataset_details x "
             + "WHERE x.correlation_id = d.correlation_id), (SELECT s.run_message FROM status_stage s "
-            + "WHERE s.correlation_id = d.correlation_id AND s.stage = d.stage) FROM status_dataflow d";
+            + "WHERE s.correlation_id = d.correlation_id AND s.stage = d.stage), (CASE WHEN " + HALTED
+            + " THEN 1 ELSE 0 END) FROM status_dataflow d";
 
     private Map<String, Object> flowRow(ResultSet rs) throws SQLException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("correlationId", rs.getString(1));
         String state = rs.getString(2);
-        boolean finished = rs.getBoolean(3);
+        boolean halted = rs.getInt(16) == 1;
+        boolean finished = rs.getBoolean(3) || halted;
         Instant last = ts(rs, 12);
         m.put("finished", finished);
         m.put("state", state);
+        m.put("halted", halted); // a pattern pipe's run held by its circuit breaker: commit or roll back
         m.put("stale", !finished && last != null && last.plus(staleAfter).isBefore(clock.instant()));
         m.put("stage", rs.getString(4));
         long rc = rs.getLong(5);
@@ -346,6 +362,13 @@ public class StatusQuery {
         m.put("pipeline", pipeline);
         m.put("dataSetId", rs.getString(14));
         m.put("stageMessage", rs.getString(15)); // what the current stage said last (e.g. why a pipe is halted)
+        if (halted && lastFailure == null) { // why it needs a person: what the held run said
+            lastFailure = new LinkedHashMap<>();
+            lastFailure.put("stage", m.get("stage"));
+            lastFailure.put("message", m.get("stageMessage"));
+            lastFailure.put("errorCode", null);
+            m.put("lastFailure", lastFailure);
+        }
         Duration heartbeat = pipelines.heartbeat(pipeline);
         m.put("heartbeatSeconds", heartbeat.toSeconds());
         // stalled: still running, yet no news for longer than its pipeline's heartbeat

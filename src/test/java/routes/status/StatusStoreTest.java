@@ -199,4 +199,54 @@ class StatusStoreTest {
             return rs.getLong(1);
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void a_pattern_pipe_run_its_breaker_holds_is_failed_and_halted_until_the_breaker_is_decided(TestDatabase database)
+            throws Exception {
+        try (MetadataDb db = open(database)) {
+            StatusStore store = new StatusStore(db.dataSource());
+            String stage = "PATTERNS:stock";
+            store.persist(List.of(
+                    at(StatusEvent.status("stock-run-1", stage, State.FAILED, "HttpOperationFailedException: 500"), T0),
+                    at(StatusEvent.status("stock-run-2", stage, State.FAILED, "circuit breaker tripped, pipe halted,"
+                            + " nothing written: the source returned nothing"), T0.plusSeconds(60)),
+                    at(StatusEvent.status("stock-run-3", stage, State.SKIPPED, "halted by its circuit breaker: the source"
+                            + " returned nothing (commit or roll back the staged changes)"), T0.plusSeconds(120)),
+                    at(StatusEvent.status("other-run-1", "PATTERNS:other", State.SKIPPED, "nothing to do"), T0)));
+            try (Connection c = db.dataSource().getConnection(); var st = c.createStatement()) {
+                st.executeUpdate("INSERT INTO patterns_pipes (pipe, dataset, durable, runs, state, halted_reason, updated_at)"
+                        + " VALUES ('stock', 'stock', FALSE, 2, 'halted', 'the source returned nothing', CURRENT_TIMESTAMP)");
+            }
+            // while only the tripping run exists, it is the one that needs a person
+            assertThat(view(db, "stock-run-2")).containsEntry("state", "FAILED").containsEntry("halted", true);
+            try (Connection c = db.dataSource().getConnection(); var st = c.createStatement()) {
+                st.executeUpdate("UPDATE patterns_pipes SET runs = 3 WHERE pipe = 'stock'");
+            }
+            Map<String, Object> held = view(db, "stock-run-3");
+            assertThat(held).containsEntry("state", "FAILED").containsEntry("halted", true).containsEntry("finished", true);
+            assertThat(held.get("lastFailure").toString()).contains("halted by its circuit breaker");
+            assertThat(view(db, "stock-run-2")).containsEntry("state", "FAILED").containsEntry("halted", false);
+            assertThat(view(db, "stock-run-1")).as("an older failure keeps its own reason")
+                    .containsEntry("state", "FAILED").containsEntry("halted", false);
+            assertThat(view(db, "other-run-1")).as("a pipe that is not halted").containsEntry("state", "SUCCEEDED")
+                    .containsEntry("halted", false);
+            StatusQuery q = new StatusQuery(db.dataSource(), Duration.ofHours(1));
+            assertThat(ids(q.list(new StatusQuery.Filter("FAILED", null, null, null, null, null, null), 50, null)))
+                    .containsExactlyInAnyOrder("stock-run-1", "stock-run-2", "stock-run-3");
+            assertThat(ids(q.list(new StatusQuery.Filter("SUCCEEDED", null, null, null, null, null, null), 50, null)))
+                    .containsExactly("other-run-1");
+
+            // committed (or rolled back): the held-back run did nothing and a person decided
+            try (Connection c = db.dataSource().getConnection(); var st = c.createStatement()) {
+                st.executeUpdate("UPDATE patterns_pipes SET state = 'running', halted_reason = NULL WHERE pipe = 'stock'");
+            }
+            assertThat(view(db, "stock-run-3")).containsEntry("state", "SUCCEEDED").containsEntry("halted", false);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Object> ids(Map<String, Object> page) {
+        return ((List<Map<String, Object>>) page.get("items")).stream().map(m -> m.get("correlationId")).toList();
+    }
 }
