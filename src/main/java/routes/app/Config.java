@@ -128,32 +128,13 @@ public final class Config {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : new TreeSet<>(known)) {
-            int d = distance(key, k);
+            int d = routes.common.Spelling.distance(key, k);
             if (d < bestDistance) {
                 best = k;
                 bestDistance = d;
             }
         }
         return bestDistance <= Math.max(3, key.length() / 4) ? best : null;
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     private static void put(Map<String, String> values, Map<String, String> origins, Properties p, String origin) {
