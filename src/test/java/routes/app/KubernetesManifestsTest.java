@@ -156,6 +156,7 @@ class KubernetesManifestsTest {
             // file, text, replaced by, what the checker must say
             {"deployment.yaml", "readinessProbe:", "readinesProbe:", "readinesProbe"},
             {"deployment.yaml", "replicas: 2", "replicas: two", "two"},
+            {"deployment.yaml", "  replicas: 2\n", "  replicas: 2\n  replicas: 3\n", "Duplicate field 'replicas'"},
             {"cronjob-roket-upload.yaml", "kind: CronJob", "kind: CronJobs", "is no Kubernetes API type"},
             {"configmap.yaml", "FLOWLEDGER_ROKET_ID_COLUMN", "FLOWLEDGER_ROKET_IDCOLUMN",
                 "FLOWLEDGER_ROKET_IDCOLUMN is no key of application.properties"},
