@@ -100,7 +100,7 @@ public class RoketUploads implements CamelContextAware {
 
     /** The cron trigger: yesterday's date. A date already running is left to that run. */
     public void scheduled(Exchange exchange) {
-        String date = LocalDate.now().minusDays(1).toString();
+        String date = yesterday().toString();
         try {
             RoketRun.Summary s = upload(date, "schedule", false);
             LOG.info("{}", s.format());
@@ -134,6 +134,11 @@ public class RoketUploads implements CamelContextAware {
             out.put("error", e.getMessage());
         }
         return out;
+    }
+
+    /** The date the daily run uploads (the schedule and {@code upload --yesterday} agree): the JVM zone's yesterday. */
+    public static LocalDate yesterday() {
+        return LocalDate.now().minusDays(1);
     }
 
     /** A date as yyyy-MM-dd, or an error that says what is expected. */

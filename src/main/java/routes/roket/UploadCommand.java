@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.MDC;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -15,8 +16,9 @@ import routes.app.FlowledgerApp;
 import routes.app.FlowledgerCli;
 
 /**
- * {@code upload --date D [--to-date D2] [--release-held]}: uploads each date once (one after the other), shows
- * progress, prints each date's summary and exits 0 only when every row of every date is delivered.
+ * {@code upload --date D [--to-date D2] [--release-held]} or {@code upload --yesterday}: uploads each date once (one
+ * after the other), shows progress, prints each date's summary and exits 0 only when every row of every date is
+ * delivered.
  */
 @Command(name = "upload", mixinStandardHelpOptions = true,
         header = "Uploads a date's rows to the Roket API, never re-sending a delivered record.",
@@ -28,8 +30,18 @@ public class UploadCommand implements Callable<Integer> {
     @ParentCommand
     FlowledgerCli parent;
 
-    @Option(names = "--date", required = true, paramLabel = "YYYY-MM-DD", description = "The date to upload (the first of a range).")
-    String date;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Day day;
+
+    /** Which date: one given, or yesterday for schedulers outside flowledger that cannot compute a date. */
+    static class Day {
+        @Option(names = "--date", required = true, paramLabel = "YYYY-MM-DD", description = "The date to upload (the first of a range).")
+        String date;
+
+        @Option(names = "--yesterday", required = true, description = {"Upload yesterday's date in the JVM's time zone,",
+            "the date the service's daily schedule uploads (for a Kubernetes CronJob or cron)."})
+        boolean yesterday;
+    }
 
     @Option(names = "--to-date", paramLabel = "YYYY-MM-DD", description = "The last date of a range (inclusive).")
     String toDate;
@@ -44,8 +56,12 @@ public class UploadCommand implements Callable<Integer> {
         PrintStream err = System.err;
         LocalDate from;
         LocalDate to;
+        if (day.yesterday && toDate != null) {
+            err.println("flowledger upload: --to-date needs --date (--yesterday is one date)");
+            return FlowledgerCli.USAGE;
+        }
         try {
-            from = LocalDate.parse(RoketUploads.parseDate(date));
+            from = day.yesterday ? RoketUploads.yesterday() : LocalDate.parse(RoketUploads.parseDate(day.date));
             to = toDate == null ? from : LocalDate.parse(RoketUploads.parseDate(toDate));
         } catch (IllegalArgumentException e) {
             err.println("flowledger upload: " + e.getMessage());
