@@ -43,6 +43,11 @@ public class MigrateCommand implements Callable<Integer> {
             out.flush();
             return FlowledgerCli.OK;
         } catch (Exception e) {
+            if (e instanceof routes.common.SchemaException) {
+                err.println("flowledger migrate: metadata DB " + shown + " not migrated: " + e.getMessage());
+                err.flush();
+                return FlowledgerCli.FAILED;
+            }
             String reason = reason(e);
             String hint = routes.common.LedgerSchema.lacksPrivilege(e)
                     ? ": the role '" + config.get("flowledger.db.user") + "' may not change the schema; give"

@@ -156,6 +156,12 @@ public final class LedgerSchema {
             String line = "already at version " + before.applied() + ", nothing to apply";
             return before.ahead() ? line + " (" + before.aheadLine() + ")" : line;
         }
+        if (!mayCreate(ds)) {
+            // Flyway would retry creating its history table for seconds before giving up.
+            throw new SchemaException("the schema is " + before.at() + ", this build needs " + before.needed()
+                    + ", and role '" + currentUser(ds) + "' may not change it: give flowledger.db.user/.password"
+                    + " the owner role's credentials");
+        }
         MigrateResult r = migrate(ds, before);
         State after = inspect(ds);
         return "migrated from " + (before.applied() == null ? "an empty schema" : "version " + before.applied())

@@ -144,7 +144,7 @@ public final class MetadataDb implements AutoCloseable {
      * the summary line ("migrated from version X to Y (N migration(s) applied)" or "already at version N ...").
      */
     public static String migrate(String url, String user, String password) {
-        try (HikariDataSource ds = pool(ledgerUrl(url), user, password, 1, 10_000)) {
+        try (HikariDataSource ds = pool(ledgerUrl(url), user, password, 3, 10_000)) { // Flyway uses two at once
             return LedgerSchema.migrateAndSummarize(ds);
         }
     }
