@@ -160,7 +160,12 @@ public final class LeastPrivilegeDb {
     }
 
     /** Runs {@code flowledger --config F migrate} with these settings. */
-    public static synchronized Result migrate(Map<String, String> settings) {
+    public static Result migrate(Map<String, String> settings) {
+        return cli(settings, "migrate");
+    }
+
+    /** Runs {@code flowledger --config F ARGS...} in-process, settings in the file F, as a user runs a command. */
+    public static synchronized Result cli(Map<String, String> settings, String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -172,7 +177,11 @@ public final class LeastPrivilegeDb {
             Files.writeString(file, props);
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = FlowledgerCli.execute("--config", file.toString(), "migrate");
+            String[] all = new String[args.length + 2];
+            all[0] = "--config";
+            all[1] = file.toString();
+            System.arraycopy(args, 0, all, 2, args.length);
+            int code = FlowledgerCli.execute(all);
             Files.deleteIfExists(file);
             return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } catch (IOException e) {
