@@ -165,7 +165,8 @@ public final class LedgerSchema {
         MigrateResult r = migrate(ds, before);
         State after = inspect(ds);
         return "migrated from " + (before.applied() == null ? "an empty schema" : "version " + before.applied())
-                + " to version " + after.applied() + " (" + r.migrationsExecuted + " migration(s) applied)";
+                + " to version " + after.applied() + " (" + r.migrationsExecuted + " migration(s) applied"
+                + (before.outOfOrder() ? ", " + join(before.missing()) + " out of order" : "") + ")";
     }
 
     /** PostgreSQL: may the connected role create objects in its current schema? Other databases: assumed yes. */
