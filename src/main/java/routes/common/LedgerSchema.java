@@ -33,10 +33,11 @@ public final class LedgerSchema {
     /**
      * Where the schema stands. {@code applied}: the highest applied version (null: empty schema); {@code needed}:
      * the highest version this build has; {@code missing}: this build's versions not applied yet; {@code unknown}:
-     * applied versions this build does not know (a newer build migrated the DB).
+     * applied versions this build does not know (a newer build migrated the DB); {@code changed}: applied versions whose
+     * script in this build differs from what was applied.
      */
     public record State(MigrationVersion applied, MigrationVersion needed, List<MigrationVersion> missing,
-                        List<MigrationVersion> unknown) {
+                        List<MigrationVersion> unknown, List<MigrationVersion> changed) {
 
         public boolean behind() {
             return !missing.isEmpty();
@@ -85,6 +86,7 @@ public final class LedgerSchema {
         MigrationVersion needed = null;
         List<MigrationVersion> missing = new ArrayList<>();
         List<MigrationVersion> unknown = new ArrayList<>();
+        List<MigrationVersion> changed = new ArrayList<>();
         for (MigrationInfo m : all) {
             MigrationVersion v = m.getVersion();
             if (v == null) {
@@ -102,8 +104,11 @@ public final class LedgerSchema {
             if (s.isResolved() && !s.isApplied()) {
                 missing.add(v);
             }
+            if (s.isResolved() && s.isApplied() && !m.isChecksumMatching()) {
+                changed.add(v);
+            }
         }
-        return new State(applied, needed, missing, unknown);
+        return new State(applied, needed, missing, unknown, changed);
     }
 
     /**
@@ -113,6 +118,7 @@ public final class LedgerSchema {
      */
     public static void prepare(DataSource ds, Mode mode, String shownUrl) {
         State state = inspect(ds);
+        refuseChanged(state);
         if (state.ahead()) {
             // A rolling upgrade runs the new build's migrations while old instances still run: they keep running.
             LOG.warn("{}", state.aheadLine());
@@ -143,6 +149,14 @@ public final class LedgerSchema {
         }
     }
 
+    /** What Flyway's validation refused before flowledger checked the schema itself: kept, in one line. */
+    private static void refuseChanged(State state) {
+        if (!state.changed().isEmpty()) {
+            throw new SchemaException("the metadata DB's migration(s) " + join(state.changed()) + " differ from this"
+                    + " build's scripts of the same version (checksum): a script was changed after it was applied");
+        }
+    }
+
     /** Applies what is missing (out of order only when a missing version is lower than one applied). */
     public static MigrateResult migrate(DataSource ds, State state) {
         // Flyway warns whenever out-of-order is on, which would alarm every healthy run: only when needed.
@@ -152,9 +166,10 @@ public final class LedgerSchema {
     /** Migrates and returns the summary line of {@code flowledger migrate}. */
     public static String migrateAndSummarize(DataSource ds) {
         State before = inspect(ds);
+        refuseChanged(before);
         if (!before.behind()) {
-            String line = "already at version " + before.applied() + ", nothing to apply";
-            return before.ahead() ? line + " (" + before.aheadLine() + ")" : line;
+            return "already at version " + before.applied()
+                    + (before.ahead() ? ", newer than this build's " + before.needed() : "") + ", nothing to apply";
         }
         if (!mayCreate(ds)) {
             // Flyway would retry creating its history table for seconds before giving up.

@@ -56,4 +56,16 @@ class LedgerSchemaTest {
             assertThat(db.isReachable()).isTrue();
         }
     }
+
+    @Test
+    void an_applied_script_changed_since_stops_the_start_in_one_line() throws Exception {
+        String url = TestDatabase.H2.newUrl();
+        MetadataDb.open(url, "sa", "", 2).close();
+        try (Connection c = DriverManager.getConnection(url, "sa", ""); Statement s = c.createStatement()) {
+            s.execute("UPDATE \"flyway_schema_history\" SET \"checksum\" = 42 WHERE \"version\" = '20'");
+        }
+        assertThatThrownBy(() -> MetadataDb.open(url, "sa", "", 2)).isInstanceOf(SchemaException.class)
+                .hasMessage("the metadata DB's migration(s) 20 differ from this build's scripts of the same version"
+                        + " (checksum): a script was changed after it was applied");
+    }
 }
