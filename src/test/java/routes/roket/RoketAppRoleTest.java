@@ -24,9 +24,10 @@ class RoketAppRoleTest {
     static WireMockExtension roket = WireMockServers.create();
 
     @Test
-    void the_app_role_uploads_a_date_once_and_a_rerun_sends_nothing() throws Exception {
+    void the_app_role_uploads_from_the_service_and_from_the_upload_job_each_record_once() throws Exception {
         LeastPrivilegeDb db = LeastPrivilegeDb.migrated();
-        RoketFixture f = new RoketFixture(TestDatabase.POSTGRES).rows(RoketFixture.DATE, 0, 120);
+        RoketFixture f = new RoketFixture(TestDatabase.POSTGRES).rows(RoketFixture.DATE, 0, 120)
+                .rows("2026-11-21", 500, 530);
         roket.stubFor(post(urlPathEqualTo("/api/records")).withHeader("Authorization", equalTo("Bearer " + RoketFixture.TOKEN))
                 .willReturn(aResponse().withStatus(201).withBody("{\"stored\":true}")));
         try (FlowledgerApp app = RoketFixture.start(db.asApp(f.settings(roket)))) {
@@ -37,9 +38,15 @@ class RoketAppRoleTest {
             assertThat(again.skipped()).isEqualTo(120);
             assertThat(again.sent()).isZero();
         }
-        assertThat(RoketFixture.stored(roket)).containsOnlyKeys(RoketFixture.ids(0, 120));
-        assertThat(RoketFixture.stored(roket).values()).containsOnly(1);
         assertThat(db.query(LeastPrivilegeDb.APP, "SELECT state FROM roket_batch ORDER BY 1"))
                 .hasSize(2).allMatch(r -> r.get(0).equals("DELIVERED"));
+
+        // The one-off job command, as a user runs it, with the same role.
+        LeastPrivilegeDb.Result job = LeastPrivilegeDb.cli(db.asApp(f.settings(roket)), "upload", "--date", "2026-11-21");
+        assertThat(job.exitCode()).as(job.err()).isZero();
+        java.util.List<String> all = new java.util.ArrayList<>(RoketFixture.ids(0, 120));
+        all.addAll(RoketFixture.ids(500, 530));
+        assertThat(RoketFixture.stored(roket)).containsOnlyKeys(all);
+        assertThat(RoketFixture.stored(roket).values()).containsOnly(1);
     }
 }
