@@ -78,6 +78,7 @@ public final class FlowledgerApp implements AutoCloseable {
             throw new ConfigException("flowledger.db.url", e.getMessage() + " (from " + c.origin("flowledger.db.url") + ")");
         }
         c.getInt("flowledger.db.pool-size", 1, 200);
+        MetadataDb.migrateMode(c);
         for (Pipeline p : Pipeline.values()) {
             if (p.isEnabled(c)) {
                 if (!p.isAvailable()) {
@@ -121,8 +122,7 @@ public final class FlowledgerApp implements AutoCloseable {
     private void configure(boolean jobMode) throws IOException {
         this.job = jobMode;
         routes.common.JdbcDrivers.load(config.get("flowledger.drivers.dir"));
-        db = MetadataDb.open(config.require("flowledger.db.url"), config.get("flowledger.db.user"),
-                config.get("flowledger.db.password"), config.getInt("flowledger.db.pool-size", 1, 200));
+        db = MetadataDb.open(config, config.getInt("flowledger.db.pool-size", 1, 200));
 
         Properties props = config.asProperties();
         props.setProperty("flowledger.job", String.valueOf(jobMode));

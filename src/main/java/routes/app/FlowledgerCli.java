@@ -21,7 +21,7 @@ import routes.sandbox.DemoCommand;
             "so a failed run resumes without sending anything twice.",
             "",
             "Without a command: runs the service (enabled pipelines, schedules, HTTP API)."},
-        subcommands = {DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, MigrateCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 job failed, 2 bad usage or configuration.",
             "Configuration: application.properties < --config FILE < environment (FLOWLEDGER_...) < -Dkey=value"})
 public class FlowledgerCli implements Callable<Integer> {
@@ -56,6 +56,11 @@ public class FlowledgerCli implements Callable<Integer> {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof ConfigException ce) {
                 cmd.getErr().println("flowledger: configuration error: " + ce.getMessage());
+                return USAGE;
+            }
+            if (ex instanceof routes.common.SchemaException se) {
+                // The schema does not fit this build and this role may not fix it: one line, no stack trace.
+                cmd.getErr().println("flowledger: " + se.getMessage());
                 return USAGE;
             }
             if (ex instanceof org.apache.camel.PropertyBindingException pbe) {

@@ -4,7 +4,6 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -13,13 +12,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.MigrationInfoService;
-import org.flywaydb.core.api.MigrationVersion;
-import org.flywaydb.core.api.configuration.FluentConfiguration;
-import org.flywaydb.core.api.output.MigrateResult;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The metadata DB: the ledger and the only coordination point between instances. A pooled DataSource whose
@@ -27,8 +19,6 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL) before any route starts.
  */
 public final class MetadataDb implements AutoCloseable {
-
-    private static final Logger LOG = LoggerFactory.getLogger(MetadataDb.class);
 
     private final HikariDataSource dataSource;
     private final String url;
@@ -106,14 +96,60 @@ public final class MetadataDb implements AutoCloseable {
         return out.toString();
     }
 
-    /** Opens the pool and migrates the schema. Fails fast when the DB cannot be reached. */
+    /** Opens the pool and migrates the schema when behind. Fails fast when the DB cannot be reached. */
     public static MetadataDb open(String url, String user, String password, int poolSize) {
-        return open(url, user, password, poolSize, 10_000);
+        return open(url, user, password, poolSize, 10_000, LedgerSchema.Mode.AUTO);
     }
 
     /** As {@link #open(String, String, String, int)}, waiting at most {@code connectTimeoutMs} for a connection. */
     public static MetadataDb open(String url, String user, String password, int poolSize, long connectTimeoutMs) {
+        return open(url, user, password, poolSize, connectTimeoutMs, LedgerSchema.Mode.AUTO);
+    }
+
+    /**
+     * The metadata DB as the service and the jobs open it: {@code flowledger.db.url}, {@code .user},
+     * {@code .password}, and {@code flowledger.db.migrate} (auto: migrate when behind; off: only check).
+     */
+    public static MetadataDb open(routes.app.Config config, int poolSize) {
+        return open(config.require("flowledger.db.url"), config.get("flowledger.db.user"),
+                config.get("flowledger.db.password"), poolSize, 10_000, migrateMode(config));
+    }
+
+    /** {@code flowledger.db.migrate}, checked. */
+    public static LedgerSchema.Mode migrateMode(routes.app.Config config) {
+        return LedgerSchema.Mode.valueOf(config.getOneOf("flowledger.db.migrate", java.util.List.of("auto", "off"))
+                .toUpperCase(Locale.ROOT));
+    }
+
+    /**
+     * Opens the pool and brings the schema up to date ({@link LedgerSchema#prepare}): with a current schema no
+     * DDL runs, so a role that may only read and write the ledger tables starts fine.
+     */
+    public static MetadataDb open(String url, String user, String password, int poolSize, long connectTimeoutMs,
+                                  LedgerSchema.Mode mode) {
         url = ledgerUrl(url);
+        HikariDataSource ds = pool(url, user, password, poolSize, connectTimeoutMs);
+        MetadataDb db = new MetadataDb(ds, url);
+        try {
+            LedgerSchema.prepare(ds, mode, redactUrl(url));
+        } catch (RuntimeException e) {
+            ds.close();
+            throw e;
+        }
+        return db;
+    }
+
+    /**
+     * {@code flowledger migrate}: applies this build's missing migrations with the given (owner) role and returns
+     * the summary line ("migrated from version X to Y (N migration(s) applied)" or "already at version N ...").
+     */
+    public static String migrate(String url, String user, String password) {
+        try (HikariDataSource ds = pool(ledgerUrl(url), user, password, 3, 10_000)) { // Flyway uses two at once
+            return LedgerSchema.migrateAndSummarize(ds);
+        }
+    }
+
+    private static HikariDataSource pool(String url, String user, String password, int poolSize, long connectTimeoutMs) {
         HikariConfig hc = new HikariConfig();
         hc.setPoolName("flowledger-db");
         hc.setJdbcUrl(url);
@@ -123,32 +159,7 @@ public final class MetadataDb implements AutoCloseable {
         hc.setMinimumIdle(Math.min(2, poolSize));
         hc.setConnectionTimeout(Math.max(250, connectTimeoutMs));
         hc.setInitializationFailTimeout(connectTimeoutMs);
-        HikariDataSource ds = new HikariDataSource(hc);
-        MetadataDb db = new MetadataDb(ds, url);
-        try {
-            db.migrate();
-        } catch (RuntimeException e) {
-            ds.close();
-            throw e;
-        }
-        return db;
-    }
-
-    private void migrate() {
-        FluentConfiguration conf = Flyway.configure()
-                .dataSource(dataSource)
-                .locations("classpath:db/migration");
-        // Each pipeline owns a range of versions (V1 core, V10 roket-upload, V20 status, V30 cubic-ingestion,
-        // V40 replay, V50 patterns), so a pipeline added later may bring a lower version than one applied. Only then
-        // is out-of-order migration switched on (Flyway warns whenever it is on, which would alarm every healthy run).
-        MigrationInfoService info = conf.load().info();
-        MigrationVersion current = info.current() == null ? null : info.current().getVersion();
-        boolean behind = current != null && Arrays.stream(info.all()).anyMatch(m -> m.getVersion() != null
-                && !m.getState().isApplied() && m.getVersion().compareTo(current) < 0);
-        MigrateResult result = conf.outOfOrder(behind).load().migrate();
-        LOG.info("Metadata DB {} at schema version {} ({} migration(s) applied)",
-                redactUrl(url), result.targetSchemaVersion == null ? "current" : result.targetSchemaVersion,
-                result.migrationsExecuted);
+        return new HikariDataSource(hc);
     }
 
     public DataSource dataSource() {

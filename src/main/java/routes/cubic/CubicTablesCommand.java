@@ -25,8 +25,7 @@ public class CubicTablesCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Config config = parent.loadConfig(java.util.Map.of());
-        try (MetadataDb db = MetadataDb.open(config.require("flowledger.db.url"), config.get("flowledger.db.user"),
-                config.get("flowledger.db.password"), 2)) {
+        try (MetadataDb db = MetadataDb.open(config, 2)) {
             CubicTables tables = new CubicTables(db.dataSource());
             for (String a : add) {
                 int eq = a.indexOf('=');

@@ -52,8 +52,7 @@ public class StatusCommand implements Callable<Integer> {
             return FlowledgerCli.USAGE;
         }
         Config config = parent.loadConfig(Map.of());
-        try (MetadataDb db = MetadataDb.open(config.require("flowledger.db.url"), config.get("flowledger.db.user"),
-                config.get("flowledger.db.password"), 2)) {
+        try (MetadataDb db = MetadataDb.open(config, 2)) {
             StatusQuery query = new StatusQuery(db.dataSource(), config.getDuration("flowledger.status.stale-after"));
             Map<String, Object> view = query.dataflow(correlationId, failures);
             if (view == null) {
