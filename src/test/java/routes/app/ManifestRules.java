@@ -90,11 +90,6 @@ final class ManifestRules {
         for (Pipeline p : Pipeline.values()) {
             p.module().commands().forEach(cli::addSubcommand);
         }
-        // DESIGN.md ("Production: `migrate` runs the Flyway migrations with an owner role") fixes this command;
-        // it is being built beside these manifests, so until this build has it the bare name is accepted.
-        if (args.equals(List.of("migrate")) && !cli.getSubcommands().containsKey("migrate")) {
-            return;
-        }
         try {
             cli.parseArgs(args.toArray(String[]::new));
         } catch (CommandLine.ParameterException e) {
