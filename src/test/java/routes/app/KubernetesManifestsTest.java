@@ -134,8 +134,10 @@ class KubernetesManifestsTest {
         assertThat(secretsRead(c)).containsOnly("flowledger-db-owner");
         m.podTemplates().forEach((workload, pod) -> {
             if (!workload.startsWith("Job")) {
-                assertThat(secretsRead(pod.getSpec().getContainers().get(0))).as(workload)
-                        .doesNotContain("flowledger-db-owner");
+                Container w = pod.getSpec().getContainers().get(0);
+                assertThat(secretsRead(w)).as(workload).doesNotContain("flowledger-db-owner");
+                assertThat(m.flowledgerConfig(workload, m.environment(workload, w)).get("flowledger.db.migrate"))
+                        .as(workload + " runs with the app role: it must not try DDL").isEqualTo("off");
             }
         });
     }
