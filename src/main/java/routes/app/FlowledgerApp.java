@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import routes.common.ApiAuth;
 import routes.common.DbHealthCheck;
+import routes.common.KafkaClients;
 import routes.common.MetadataDb;
 import routes.common.http.ApiErrors;
 import routes.common.http.ResponseHeaders;
@@ -78,6 +79,12 @@ public final class FlowledgerApp implements AutoCloseable {
             throw new ConfigException("flowledger.db.url", e.getMessage() + " (from " + c.origin("flowledger.db.url") + ")");
         }
         c.getInt("flowledger.db.pool-size", 1, 200);
+        try {
+            KafkaClients.from(c::get).validate();
+        } catch (KafkaClients.Invalid e) {
+            throw c.isSet(e.key()) ? c.invalid(e.key(), e.problem())
+                    : new ConfigException(e.key(), e.problem() + " (from " + c.origin(e.key()) + ")");
+        }
         for (Pipeline p : Pipeline.values()) {
             if (p.isEnabled(c)) {
                 if (!p.isAvailable()) {
@@ -85,6 +92,23 @@ public final class FlowledgerApp implements AutoCloseable {
                 }
                 p.validate(c);
             }
+        }
+    }
+
+    /**
+     * With a secured Kafka connection, asks {@code brokers} once whether they accept the configured credentials:
+     * a wrong password or an untrusted certificate stops the start (or the job) with one line, exit 2, instead of
+     * every client retrying forever. Called for each set of brokers a run will use.
+     */
+    public static void checkKafka(Config c, String brokers) {
+        KafkaClients kafka = KafkaClients.from(c::get);
+        if (!kafka.secured() || brokers == null || brokers.isBlank()) {
+            return;
+        }
+        try {
+            routes.app.logging.LogSetup.withoutKafkaClientLogs(() -> kafka.verify(brokers, java.time.Duration.ofSeconds(10)));
+        } catch (KafkaClients.Invalid e) {
+            throw new ConfigException(e.key(), e.problem());
         }
     }
 
@@ -120,6 +144,9 @@ public final class FlowledgerApp implements AutoCloseable {
 
     private void configure(boolean jobMode) throws IOException {
         this.job = jobMode;
+        if ("kafka".equalsIgnoreCase(config.get("flowledger.status.transport"))) {
+            checkKafka(config, config.get("flowledger.kafka.brokers")); // before anything is opened
+        }
         routes.common.JdbcDrivers.load(config.get("flowledger.drivers.dir"));
         db = MetadataDb.open(config.require("flowledger.db.url"), config.get("flowledger.db.user"),
                 config.get("flowledger.db.password"), config.getInt("flowledger.db.pool-size", 1, 200));
@@ -175,6 +202,10 @@ public final class FlowledgerApp implements AutoCloseable {
         if (!jobMode) {
             registry.accept("platform-http-engine", new PinnedPortHttpEngine(httpPort()));
         }
+        // Every kafka: endpoint (YAML routes, replay's producer) takes its security from this one component.
+        KafkaClients kafka = KafkaClients.from(config::get);
+        registry.accept("kafka", kafka.component());
+        registry.accept("kafkaClients", kafka);
         registry.accept("dataSource", db.dataSource());
         registry.accept("metadataDb", db);
         registry.accept("flowledgerConfig", config);

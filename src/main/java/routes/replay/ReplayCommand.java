@@ -100,6 +100,9 @@ public class ReplayCommand implements Callable<Integer> {
                 err.println("replay: " + e.getMessage());
                 return FlowledgerCli.USAGE;
             }
+            // Refused credentials stop the run here, before any day is backed up or deleted.
+            FlowledgerApp.checkKafka(config, brokerList == null || brokerList.isBlank()
+                    ? config.get("flowledger.kafka.brokers") : brokerList.trim());
         }
         try (FlowledgerApp app = new FlowledgerApp(config).startJob()) {
             ReplayRuns service = app.camelContext().getRegistry().lookupByNameAndType("replayRuns", ReplayRuns.class);
