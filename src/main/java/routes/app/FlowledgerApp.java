@@ -81,9 +81,8 @@ public final class FlowledgerApp implements AutoCloseable {
         c.getInt("flowledger.db.pool-size", 1, 200);
         try {
             KafkaClients.from(c::get).validate();
-        } catch (KafkaClients.Invalid e) {
-            throw c.isSet(e.key()) ? c.invalid(e.key(), e.problem())
-                    : new ConfigException(e.key(), e.problem() + " (from " + c.origin(e.key()) + ")");
+        } catch (routes.common.InvalidSetting e) {
+            throw configError(c, e);
         }
         for (Pipeline p : Pipeline.values()) {
             if (p.isEnabled(c)) {
@@ -93,6 +92,12 @@ public final class FlowledgerApp implements AutoCloseable {
                 p.validate(c);
             }
         }
+    }
+
+    /** A routes.common check's finding as the configuration error users see (value shown unless secret or empty). */
+    public static ConfigException configError(Config c, routes.common.InvalidSetting e) {
+        return c.isSet(e.key()) ? c.invalid(e.key(), e.problem())
+                : new ConfigException(e.key(), e.problem() + " (from " + c.origin(e.key()) + ")");
     }
 
     /**
@@ -107,7 +112,7 @@ public final class FlowledgerApp implements AutoCloseable {
         }
         try {
             routes.app.logging.LogSetup.withoutKafkaClientLogs(() -> kafka.verify(brokers, java.time.Duration.ofSeconds(10)));
-        } catch (KafkaClients.Invalid e) {
+        } catch (routes.common.InvalidSetting e) {
             throw new ConfigException(e.key(), e.problem());
         }
     }

@@ -27,7 +27,7 @@ import org.apache.kafka.common.errors.AuthenticationException;
  * client without the truststore fails only on the secured cluster, in production.
  *
  * <p>Takes the configuration as a lookup function, not {@code routes.app.Config}: {@code routes.common} does not
- * depend on the application layer. Problems are {@link Invalid} (key, problem), which the caller turns into its own
+ * depend on the application layer. Problems are {@link InvalidSetting} (key, problem), which the caller turns into its own
  * configuration error.
  */
 public final class KafkaClients {
@@ -48,26 +48,6 @@ public final class KafkaClients {
     static final List<String> PROTOCOLS = List.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
     static final List<String> MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
     static final List<String> STORE_TYPES = List.of("PKCS12", "JKS", "PEM");
-
-    /** A bad {@code flowledger.kafka.*} value: the key and what is wrong with it (never the value of a secret). */
-    public static final class Invalid extends RuntimeException {
-        private final String key;
-        private final String problem;
-
-        Invalid(String key, String problem) {
-            super(key + ": " + problem);
-            this.key = key;
-            this.problem = problem;
-        }
-
-        public String key() {
-            return key;
-        }
-
-        public String problem() {
-            return problem;
-        }
-    }
 
     private final Function<String, String> config;
 
@@ -125,7 +105,7 @@ public final class KafkaClients {
             store(TRUSTSTORE, TRUSTSTORE_TYPE, TRUSTSTORE_PASSWORD, false);
             store(KEYSTORE, KEYSTORE_TYPE, KEYSTORE_PASSWORD, true);
             if (!get(KEY_PASSWORD).isEmpty() && get(KEYSTORE).isEmpty()) {
-                throw new Invalid(KEY_PASSWORD, "is set but " + KEYSTORE + " is empty (the key password belongs to it)");
+                throw new InvalidSetting(KEY_PASSWORD, "is set but " + KEYSTORE + " is empty (the key password belongs to it)");
             }
         } else {
             for (String k : List.of(TRUSTSTORE, TRUSTSTORE_PASSWORD, KEYSTORE, KEYSTORE_PASSWORD, KEY_PASSWORD)) {
@@ -138,38 +118,38 @@ public final class KafkaClients {
         String file = get(location);
         if (file.isEmpty()) {
             if (!get(passwordKey).isEmpty()) {
-                throw new Invalid(passwordKey, "is set but " + location + " is empty");
+                throw new InvalidSetting(passwordKey, "is set but " + location + " is empty");
             }
             return; // no truststore: the JVM's CA certificates (a public CA); no keystore: no client certificate
         }
         if (!Files.isReadable(Path.of(file))) {
-            throw new Invalid(location, "is not a readable file");
+            throw new InvalidSetting(location, "is not a readable file");
         }
         String type = get(typeKey).toUpperCase(Locale.ROOT);
         oneOf(typeKey, type, STORE_TYPES);
         if (type.equals("PEM") && !get(passwordKey).isEmpty() && !passwordNeeded) {
-            throw new Invalid(passwordKey, "must be empty for a PEM truststore (PEM certificates have no password)");
+            throw new InvalidSetting(passwordKey, "must be empty for a PEM truststore (PEM certificates have no password)");
         }
         if (passwordNeeded && !type.equals("PEM") && get(passwordKey).isEmpty()) {
-            throw new Invalid(passwordKey, "is required with " + location + " (a " + type + " keystore)");
+            throw new InvalidSetting(passwordKey, "is required with " + location + " (a " + type + " keystore)");
         }
     }
 
     private void oneOf(String key, String value, List<String> allowed) {
         if (!allowed.contains(value)) {
-            throw new Invalid(key, "must be one of " + String.join(", ", allowed));
+            throw new InvalidSetting(key, "must be one of " + String.join(", ", allowed));
         }
     }
 
     private void require(String key, String when) {
         if (get(key).isEmpty()) {
-            throw new Invalid(key, "is required " + when);
+            throw new InvalidSetting(key, "is required " + when);
         }
     }
 
     private void notSet(String key, String needs) {
         if (!get(key).isEmpty()) {
-            throw new Invalid(key, "is set but " + PROTOCOL + " is " + protocol() + ": it is only used with " + needs);
+            throw new InvalidSetting(key, "is set but " + PROTOCOL + " is " + protocol() + ": it is only used with " + needs);
         }
     }
 
@@ -234,7 +214,7 @@ public final class KafkaClients {
     }
 
     /**
-     * Asks the brokers for the cluster with these credentials and throws {@link Invalid} when they refuse them
+     * Asks the brokers for the cluster with these credentials and throws {@link InvalidSetting} when they refuse them
      * (wrong SASL password, a certificate the truststore does not trust): one line at start instead of clients
      * retrying forever. A broker that does not answer within {@code timeout} is not an error here: Kafka being
      * down is a condition each pipeline already rides out.
@@ -250,7 +230,7 @@ public final class KafkaClients {
                     .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof AuthenticationException a) {
-                throw new Invalid(sasl() ? USERNAME : TRUSTSTORE, "Kafka authentication failed at " + brokers + " ("
+                throw new InvalidSetting(sasl() ? USERNAME : TRUSTSTORE, "Kafka authentication failed at " + brokers + " ("
                         + protocol() + (sasl() ? " " + mechanism() : "") + "): " + firstLine(a.getMessage()));
             }
         } catch (InterruptedException e) {

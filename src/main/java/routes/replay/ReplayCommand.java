@@ -103,6 +103,9 @@ public class ReplayCommand implements Callable<Integer> {
             // Refused credentials stop the run here, before any day is backed up or deleted.
             FlowledgerApp.checkKafka(config, brokerList == null || brokerList.isBlank()
                     ? config.get("flowledger.kafka.brokers") : brokerList.trim());
+            if ("azure".equalsIgnoreCase(config.get("flowledger.replay.store"))) {
+                checkAzure(config, bucket == null || bucket.isBlank() ? config.get("flowledger.replay.bucket") : bucket.trim());
+            }
         }
         try (FlowledgerApp app = new FlowledgerApp(config).startJob()) {
             ReplayRuns service = app.camelContext().getRegistry().lookupByNameAndType("replayRuns", ReplayRuns.class);
@@ -133,6 +136,16 @@ public class ReplayCommand implements Callable<Integer> {
             return "SUCCEEDED".equals(run.status()) ? FlowledgerCli.OK : FlowledgerCli.FAILED;
         } finally {
             MDC.remove("correlationId");
+        }
+    }
+
+    /** Refused Azure credentials (a wrong or expired SAS) stop the run in one line, exit 2, before any day starts. */
+    private static void checkAzure(Config config, String container) {
+        routes.common.AzureBlobClients azure = routes.common.AzureBlobClients.from(config::get);
+        try {
+            azure.verify(azure.client(), container);
+        } catch (routes.common.InvalidSetting e) {
+            throw new routes.app.ConfigException(e.key(), e.problem());
         }
     }
 
