@@ -222,10 +222,16 @@ public final class FlowledgerApp implements AutoCloseable {
         registry.accept("apiAuth", new ApiAuth(config.get("flowledger.api.user"), config.get("flowledger.api.password")));
         registry.accept("apiErrors", new ApiErrors());
         registry.accept("apiResponseHeaders", new ResponseHeaders());
-        for (Pipeline p : Pipeline.values()) {
-            if (p.isEnabled(config)) {
-                p.module().bind(this, registry);
+        try {
+            for (Pipeline p : Pipeline.values()) {
+                if (p.isEnabled(config)) {
+                    p.module().bind(this, registry);
+                }
             }
+        } catch (RuntimeException e) {
+            db.close(); // a module refusing to start (e.g. Kafka refused its credentials) leaves no pool open
+            db = null;
+            throw e;
         }
     }
 

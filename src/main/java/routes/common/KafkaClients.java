@@ -18,6 +18,7 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 
 /**
  * The one place Kafka's connection security comes from: {@code flowledger.kafka.*} turned into (a) the options of
@@ -229,6 +230,13 @@ public final class KafkaClients {
             admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis())).nodes()
                     .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof SslAuthenticationException a) {
+                // TLS fails before SASL starts: the brokers' certificate is not trusted (or names another host).
+                throw new InvalidSetting(TRUSTSTORE, "Kafka TLS handshake failed at " + brokers + " (" + protocol()
+                        + "): the brokers' certificate is not trusted by " + (get(TRUSTSTORE).isEmpty()
+                        ? "the JVM's CA certificates" : "this truststore") + " or does not name the host: "
+                        + firstLine(rootMessage(a)));
+            }
             if (e.getCause() instanceof AuthenticationException a) {
                 throw new InvalidSetting(sasl() ? USERNAME : TRUSTSTORE, "Kafka authentication failed at " + brokers + " ("
                         + protocol() + (sasl() ? " " + mechanism() : "") + "): " + firstLine(a.getMessage()));
@@ -267,6 +275,14 @@ public final class KafkaClients {
 
     private static String emptyAsNull(String s) {
         return s.isEmpty() ? null : s;
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage();
     }
 
     private static String firstLine(String s) {

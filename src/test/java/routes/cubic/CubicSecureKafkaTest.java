@@ -1,6 +1,7 @@
 package routes.cubic;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
@@ -43,6 +44,19 @@ class CubicSecureKafkaTest {
             await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> CubicKafkaBatcherTest.objects(f, table).size() == 1);
             List<String> lines = CubicKafkaBatcherTest.lines(f, CubicKafkaBatcherTest.objects(f, table).get(0));
             assertThat(lines).containsExactly("{\"n\":0}", "{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}");
+        }
+    }
+
+    @Test
+    void a_wrong_password_stops_a_service_that_batches_kafka_topics_in_one_line() {
+        try (CubicFixture f = new CubicFixture(TestDatabase.H2)) {
+            Map<String, String> settings = f.settings("");
+            settings.putAll(SecureKafkaServer.settings("not-the-password"));
+            settings.put("flowledger.cubic.kafka.topics", "cubic.denied");
+            assertThatThrownBy(() -> f.start(settings)).isInstanceOf(routes.app.ConfigException.class)
+                    .hasMessageStartingWith("flowledger.kafka.sasl.username: Kafka authentication failed at "
+                            + SecureKafkaServer.bootstrapServers() + " (SASL_SSL SCRAM-SHA-512)")
+                    .hasMessageNotContaining("not-the-password");
         }
     }
 }

@@ -94,6 +94,22 @@ class StatusSecureKafkaTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
     }
 
+    @Test
+    void a_broker_certificate_the_truststore_does_not_trust_is_named_in_one_line() {
+        Map<String, String> s = settings("status-untrusted", SecureKafkaServer.PASSWORD);
+        s.remove("flowledger.kafka.ssl.truststore-location"); // the JVM's public CAs: the private CA is not among them
+        s.remove("flowledger.kafka.ssl.truststore-password");
+        routes.app.Config c = TestApp.config(s);
+        FlowledgerApp.validate(c);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> FlowledgerApp.checkKafka(c,
+                        SecureKafkaServer.bootstrapServers()))
+                .isInstanceOf(routes.app.ConfigException.class)
+                .hasMessageStartingWith("flowledger.kafka.ssl.truststore-location: Kafka TLS handshake failed at "
+                        + SecureKafkaServer.bootstrapServers() + " (SASL_SSL): the brokers' certificate is not trusted by"
+                        + " the JVM's CA certificates")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
     /** Every value in the topic, read with the test's own SASL_SSL consumer. */
     static List<String> topicValues(String topic) {
         Properties p = SecureKafkaServer.clientProperties();
