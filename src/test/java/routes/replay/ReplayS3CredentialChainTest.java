@@ -1,5 +1,6 @@
 package routes.replay;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.ok;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
@@ -100,6 +101,35 @@ class ReplayS3CredentialChainTest {
                     .doesNotContain("\n").doesNotContain("wrong-secret-key");
         }
         assertThat(keys("channel/")).containsExactly("channel/2019-12-01-a.json");
+    }
+
+    @Test
+    void on_kubernetes_web_identity_the_projected_token_is_exchanged_through_sts_for_the_s3_credentials() throws Exception {
+        // STS stood in by WireMock (AWS_ENDPOINT_URL_STS): it hands out the S3 server's keys for the pod's token.
+        http.stubFor(post(urlEqualTo("/")).withRequestBody(containing("Action=AssumeRoleWithWebIdentity"))
+                .withRequestBody(containing("WebIdentityToken=projected-sa-token"))
+                .willReturn(ok("<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+                        + "<AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>" + S3Server.accessKey()
+                        + "</AccessKeyId><SecretAccessKey>" + S3Server.secretKey() + "</SecretAccessKey>"
+                        + "<SessionToken>session-token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration>"
+                        + "</Credentials><SubjectFromWebIdentityToken>system:serviceaccount:data:flowledger"
+                        + "</SubjectFromWebIdentityToken><AssumedRoleUser><AssumedRoleId>AROA1:flowledger</AssumedRoleId>"
+                        + "<Arn>arn:aws:sts::123456789012:assumed-role/flowledger-s3/flowledger</Arn></AssumedRoleUser>"
+                        + "</AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>r1</RequestId>"
+                        + "</ResponseMetadata></AssumeRoleWithWebIdentityResponse>").withHeader("Content-Type", "text/xml")));
+        Path token = java.nio.file.Files.writeString(tmp.resolve("token"), "projected-sa-token");
+        Map<String, String> env = Map.of("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/flowledger-s3",
+                "AWS_WEB_IDENTITY_TOKEN_FILE", token.toString(), "AWS_ROLE_SESSION_NAME", "flowledger",
+                "AWS_REGION", "us-east-1", "AWS_ENDPOINT_URL_STS", WireMockServers.url(http),
+                "AWS_SHARED_CREDENTIALS_FILE", tmp.resolve("no-credentials").toString(),
+                "AWS_CONFIG_FILE", tmp.resolve("no-config").toString(), "AWS_EC2_METADATA_DISABLED", "true");
+        String topic = ReplayTestSupport.newTopic();
+        try (CommandProcess job = replay(env, topic)) {
+            assertThat(job.waitFor(120)).as(job.describe()).isZero();
+        }
+        assertThat(ReplayTestSupport.consumeAll(KafkaServer.bootstrapServers(), topic)).hasSize(40);
+        assertThat(http.findAll(com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(urlEqualTo("/"))))
+                .as("the role was assumed with the token").isNotEmpty();
     }
 
     List<String> keys(String prefix) {
