@@ -136,31 +136,15 @@ public final class Config {
     /**
      * No pass-through to Camel's kafka component: Camel would take any of its options (or ignore a misspelt one)
      * beside the validated {@code flowledger.kafka.*} keys, which set that same component, and the two would fight
-     * with no error. The nearest documented key is compared without its separators ({@code sasl-mechansim} finds
-     * {@code flowledger.kafka.sasl.mechanism}).
+     * with no error.
      */
     private static void refuseKafkaPassThrough(String key, String origin, Set<String> known) {
-        String wanted = squash(key.substring(CAMEL_KAFKA.length()));
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String k : new TreeSet<>(known)) {
-            if (k.startsWith(FLOWLEDGER_KAFKA)) {
-                int d = routes.common.Spelling.distance(wanted, squash(k.substring(FLOWLEDGER_KAFKA.length())));
-                if (d < bestDistance) {
-                    best = k;
-                    bestDistance = d;
-                }
-            }
-        }
-        String hint = best != null && bestDistance <= Math.max(3, wanted.length() / 4)
-                ? " (did you mean " + (origin.startsWith("environment ") ? envName(best) + ", i.e. " : "") + best + "?)"
-                : "";
+        String best = routes.common.Spelling.nearestIgnoringSeparators(key.substring(CAMEL_KAFKA.length()), known,
+                FLOWLEDGER_KAFKA);
+        String hint = best == null ? ""
+                : " (did you mean " + (origin.startsWith("environment ") ? envName(best) + ", i.e. " : "") + best + "?)";
         throw new ConfigException(key, "not accepted: Kafka is configured with the documented flowledger.kafka.* keys"
                 + hint + " (from " + origin + ")");
-    }
-
-    private static String squash(String s) {
-        return s.toLowerCase(Locale.ROOT).replaceAll("[._-]", "");
     }
 
     /** The known key closest to {@code key} by edit distance, or null when none is close enough to be a typo. */
