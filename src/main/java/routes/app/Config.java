@@ -27,6 +27,9 @@ import java.util.regex.Pattern;
 public final class Config {
 
     public static final String DEFAULTS = "application.properties";
+    private static final String CAMEL_KAFKA = "camel.component.kafka.";
+    private static final String CAMEL_KAFKA_ENV = "CAMEL_COMPONENT_KAFKA_";
+    private static final String FLOWLEDGER_KAFKA = "flowledger.kafka.";
     private static final Pattern SECRET_KEY = Pattern.compile(
             "(?i).*(password|secret|token|access-key|secret-key|api-key|apikey|connection-string|webhook-url).*");
 
@@ -86,6 +89,10 @@ public final class Config {
             if (key == null && name.startsWith("FLOWLEDGER_") && !name.equals("FLOWLEDGER_CONFIG")) {
                 key = name.toLowerCase(Locale.ROOT).replace('_', '.');
             }
+            if (key == null && name.startsWith(CAMEL_KAFKA_ENV)) {
+                // camel-main would apply it to the kafka component on its own: seen here, so it is refused.
+                key = CAMEL_KAFKA + name.substring(CAMEL_KAFKA_ENV.length()).toLowerCase(Locale.ROOT).replace('_', '-');
+            }
             if (key != null) {
                 values.put(key, e.getValue());
                 origins.put(key, "environment " + name);
@@ -110,6 +117,9 @@ public final class Config {
     private static void refuseUnknownKeys(Set<String> known, Map<String, String> origins) {
         for (Map.Entry<String, String> e : origins.entrySet()) {
             String key = e.getKey();
+            if (key.startsWith(CAMEL_KAFKA) && !e.getValue().equals("default")) {
+                refuseKafkaPassThrough(key, e.getValue(), known);
+            }
             if (!key.startsWith("flowledger.") || known.contains(key)) {
                 continue;
             }
@@ -121,6 +131,20 @@ public final class Config {
             throw new ConfigException(key, "unknown key" + hint + " (from " + origin
                     + ")");
         }
+    }
+
+    /**
+     * No pass-through to Camel's kafka component: Camel would take any of its options (or ignore a misspelt one)
+     * beside the validated {@code flowledger.kafka.*} keys, which set that same component, and the two would fight
+     * with no error.
+     */
+    private static void refuseKafkaPassThrough(String key, String origin, Set<String> known) {
+        String best = routes.common.Spelling.nearestIgnoringSeparators(key.substring(CAMEL_KAFKA.length()), known,
+                FLOWLEDGER_KAFKA);
+        String hint = best == null ? ""
+                : " (did you mean " + (origin.startsWith("environment ") ? envName(best) + ", i.e. " : "") + best + "?)";
+        throw new ConfigException(key, "not accepted: Kafka is configured with the documented flowledger.kafka.* keys"
+                + hint + " (from " + origin + ")");
     }
 
     /** The known key closest to {@code key} by edit distance, or null when none is close enough to be a typo. */

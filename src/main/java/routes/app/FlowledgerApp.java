@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import routes.common.ApiAuth;
 import routes.common.DbHealthCheck;
+import routes.common.KafkaClients;
 import routes.common.MetadataDb;
 import routes.common.http.ApiErrors;
 import routes.common.http.ResponseHeaders;
@@ -79,6 +80,11 @@ public final class FlowledgerApp implements AutoCloseable {
         }
         c.getInt("flowledger.db.pool-size", 1, 200);
         MetadataDb.migrateMode(c);
+        try {
+            KafkaClients.from(c::get).validate();
+        } catch (routes.common.InvalidSetting e) {
+            throw configError(c, e);
+        }
         for (Pipeline p : Pipeline.values()) {
             if (p.isEnabled(c)) {
                 if (!p.isAvailable()) {
@@ -86,6 +92,29 @@ public final class FlowledgerApp implements AutoCloseable {
                 }
                 p.validate(c);
             }
+        }
+    }
+
+    /** A routes.common check's finding as the configuration error users see (value shown unless secret or empty). */
+    public static ConfigException configError(Config c, routes.common.InvalidSetting e) {
+        return c.isSet(e.key()) ? c.invalid(e.key(), e.problem())
+                : new ConfigException(e.key(), e.problem() + " (from " + c.origin(e.key()) + ")");
+    }
+
+    /**
+     * With a secured Kafka connection, asks {@code brokers} once whether they accept the configured credentials:
+     * a wrong password or an untrusted certificate stops the start (or the job) with one line, exit 2, instead of
+     * every client retrying forever. Called for each set of brokers a run will use.
+     */
+    public static void checkKafka(Config c, String brokers) {
+        KafkaClients kafka = KafkaClients.from(c::get);
+        if (!kafka.secured() || brokers == null || brokers.isBlank()) {
+            return;
+        }
+        try {
+            routes.app.logging.LogSetup.withoutKafkaClientLogs(() -> kafka.verify(brokers, java.time.Duration.ofSeconds(10)));
+        } catch (routes.common.InvalidSetting e) {
+            throw new ConfigException(e.key(), e.problem());
         }
     }
 
@@ -121,6 +150,9 @@ public final class FlowledgerApp implements AutoCloseable {
 
     private void configure(boolean jobMode) throws IOException {
         this.job = jobMode;
+        if ("kafka".equalsIgnoreCase(config.get("flowledger.status.transport"))) {
+            checkKafka(config, config.get("flowledger.kafka.brokers")); // before anything is opened
+        }
         routes.common.JdbcDrivers.load(config.get("flowledger.drivers.dir"));
         db = MetadataDb.open(config, config.getInt("flowledger.db.pool-size", 1, 200));
 
@@ -175,6 +207,10 @@ public final class FlowledgerApp implements AutoCloseable {
         if (!jobMode) {
             registry.accept("platform-http-engine", new PinnedPortHttpEngine(httpPort()));
         }
+        // Every kafka: endpoint (YAML routes, replay's producer) takes its security from this one component.
+        KafkaClients kafka = KafkaClients.from(config::get);
+        registry.accept("kafka", kafka.component());
+        registry.accept("kafkaClients", kafka);
         registry.accept("dataSource", db.dataSource());
         registry.accept("metadataDb", db);
         registry.accept("flowledgerConfig", config);
@@ -186,10 +222,16 @@ public final class FlowledgerApp implements AutoCloseable {
         registry.accept("apiAuth", new ApiAuth(config.get("flowledger.api.user"), config.get("flowledger.api.password")));
         registry.accept("apiErrors", new ApiErrors());
         registry.accept("apiResponseHeaders", new ResponseHeaders());
-        for (Pipeline p : Pipeline.values()) {
-            if (p.isEnabled(config)) {
-                p.module().bind(this, registry);
+        try {
+            for (Pipeline p : Pipeline.values()) {
+                if (p.isEnabled(config)) {
+                    p.module().bind(this, registry);
+                }
             }
+        } catch (RuntimeException e) {
+            db.close(); // a module refusing to start (e.g. Kafka refused its credentials) leaves no pool open
+            db = null;
+            throw e;
         }
     }
 

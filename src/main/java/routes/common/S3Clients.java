@@ -10,7 +10,9 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * The one place an S3 client is made from {@code flowledger.s3.*}: AWS when the endpoint is empty, otherwise an
@@ -51,5 +53,31 @@ public final class S3Clients {
             b.endpointOverride(URI.create(c.get("flowledger.s3.endpoint"))).forcePathStyle(true);
         }
         return b.build();
+    }
+
+    /**
+     * Lists one key of {@code bucket} so refused or missing credentials stop a run in one line before it changes
+     * anything: with flowledger.s3.access-key empty the AWS default chain (environment, profile, web identity, ...)
+     * picks them, and its failures otherwise surface deep inside the first step. A missing bucket or an unreachable
+     * endpoint is left to the run, which reports them in its own words.
+     */
+    public static void verify(Config c, S3Client s3, String bucket) {
+        String source = c.isSet("flowledger.s3.access-key") ? "flowledger.s3.access-key"
+                : "the AWS default credential chain (flowledger.s3.access-key is empty)";
+        try {
+            s3.listObjectsV2(b -> b.bucket(bucket).maxKeys(1));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 401 || e.statusCode() == 403) {
+                String code = e.awsErrorDetails() == null ? "" : " " + e.awsErrorDetails().errorCode();
+                throw new InvalidSetting("flowledger.s3.access-key", "S3 refused the credentials from " + source + ": "
+                        + e.statusCode() + code);
+            }
+        } catch (SdkClientException e) {
+            if (String.valueOf(e.getMessage()).contains("credentials")) {
+                throw new InvalidSetting("flowledger.s3.access-key", "no S3 credentials: " + source + " found none"
+                        + " (environment AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, AWS_ROLE_ARN with"
+                        + " AWS_WEB_IDENTITY_TOKEN_FILE, or the instance's role)");
+            }
+        }
     }
 }

@@ -25,4 +25,29 @@ public final class Spelling {
         }
         return prev[b.length()];
     }
+
+    /**
+     * The candidate under {@code candidatePrefix} nearest to {@code option}, compared without case and separators
+     * ({@code sasl-mechansim} finds {@code <prefix>sasl.mechanism}), or null when none is close enough to be a typo.
+     * For an option of another system's naming pointed at the documented key that does its job.
+     */
+    public static String nearestIgnoringSeparators(String option, Iterable<String> candidates, String candidatePrefix) {
+        String wanted = squash(option);
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : candidates) {
+            if (k.startsWith(candidatePrefix)) {
+                int d = distance(wanted, squash(k.substring(candidatePrefix.length())));
+                if (d < bestDistance || d == bestDistance && k.compareTo(best) < 0) {
+                    best = k;
+                    bestDistance = d;
+                }
+            }
+        }
+        return best != null && bestDistance <= Math.max(3, wanted.length() / 4) ? best : null;
+    }
+
+    private static String squash(String s) {
+        return s.toLowerCase(java.util.Locale.ROOT).replaceAll("[._-]", "");
+    }
 }

@@ -41,6 +41,9 @@ public class CubicModule implements PipelineModule {
         settings.tables().forEach((name, prefix) -> tables.register(name, prefix, null));
         // What the batcher and the DMAP fetch write lands under tables of their own: registered with them.
         CubicKafkaBatcher.Settings kafka = CubicKafkaBatcher.Settings.from(config);
+        if (!kafka.topics().isEmpty()) {
+            FlowledgerApp.checkKafka(config, kafka.brokers()); // refused credentials stop the start in one line
+        }
         CubicDmapFetcher.Settings dmapSettings = CubicDmapFetcher.Settings.from(config);
         for (String topic : kafka.topics()) {
             String prefix = "cubic/kafka/" + CubicKafkaBatcher.tableFor(topic) + "/";

@@ -3,7 +3,6 @@ package routes.replay;
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClient;
-import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.blob.models.BlobItem;
 import com.azure.storage.blob.models.BlobStorageException;
 import java.io.InputStream;
@@ -20,22 +19,26 @@ import org.apache.camel.component.azure.storage.blob.BlobConfiguration;
 import org.apache.camel.component.azure.storage.blob.BlobConstants;
 import org.apache.camel.component.azure.storage.blob.BlobOperationsDefinition;
 import org.apache.camel.component.azure.storage.blob.BlobEndpoint;
+import routes.common.AzureBlobClients;
 
 /**
- * Azure Blob Storage (Azurite in tests), from {@code flowledger.azure.connection-string}: listed, read, deleted and
+ * Azure Blob Storage (Azurite in tests), with the client {@link AzureBlobClients} makes from {@code flowledger.azure.*}
+ * (connection string, SAS token or DefaultAzureCredential): listed, read, deleted and
  * written through Camel's azure-storage-blob component. Copies use the SDK's copy-from-URL: the component's copy
  * ignores a destination name (STACK.md), and a backup must live under a new name.
  */
 public final class AzureReplayStore implements ReplayStore {
 
+    private final AzureBlobClients azure;
     private final BlobServiceClient service;
     private final StoreEndpoints endpoints;
     private final String account;
     private final CamelContext camel;
 
-    public AzureReplayStore(String connectionString, CamelContext camel) {
+    public AzureReplayStore(AzureBlobClients azure, CamelContext camel) {
         this.camel = camel;
-        this.service = new BlobServiceClientBuilder().connectionString(connectionString).buildClient();
+        this.azure = azure;
+        this.service = azure.client();
         this.endpoints = new StoreEndpoints(camel);
         this.account = service.getAccountName();
     }
@@ -87,7 +90,7 @@ public final class AzureReplayStore implements ReplayStore {
     public BlobInfo copy(String bucket, String from, String to) {
         BlobContainerClient c = service.getBlobContainerClient(bucket);
         BlobClient src = c.getBlobClient(from);
-        c.getBlobClient(to).beginCopy(src.getBlobUrl(), Duration.ofMillis(100)).waitForCompletion(Duration.ofMinutes(10));
+        c.getBlobClient(to).beginCopy(azure.copySource(src), Duration.ofMillis(100)).waitForCompletion(Duration.ofMinutes(10));
         return stat(bucket, to).orElseThrow(() -> new IllegalStateException("copy of " + from + " to " + to + " vanished"));
     }
 

@@ -33,6 +33,8 @@ import routes.app.Config;
  * when it fails). The day's records are one exchange whose body streams them, so the day is all or nothing.
  * Two things need the client API: finding out whether a day a crash interrupted was committed (a bounded
  * {@code read_committed} scan from the offsets recorded before it began) and the topic's end offsets.
+ * Connection security: the producer inherits it from the kafka component, the consumer gets the same settings
+ * from {@link routes.common.KafkaClients}.
  */
 public class DayTransactions implements CamelContextAware {
 
@@ -221,7 +223,7 @@ public class DayTransactions implements CamelContextAware {
     };
 
     private Properties consumerProps(String brokers) {
-        Properties p = new Properties();
+        Properties p = routes.common.KafkaClients.from(config::get).properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());

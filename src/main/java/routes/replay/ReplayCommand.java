@@ -100,6 +100,15 @@ public class ReplayCommand implements Callable<Integer> {
                 err.println("replay: " + e.getMessage());
                 return FlowledgerCli.USAGE;
             }
+            // Refused credentials stop the run here, before any day is backed up or deleted.
+            FlowledgerApp.checkKafka(config, brokerList == null || brokerList.isBlank()
+                    ? config.get("flowledger.kafka.brokers") : brokerList.trim());
+            String container = bucket == null || bucket.isBlank() ? config.get("flowledger.replay.bucket") : bucket.trim();
+            if ("azure".equalsIgnoreCase(config.get("flowledger.replay.store"))) {
+                checkAzure(config, container);
+            } else {
+                checkS3(config, container);
+            }
         }
         try (FlowledgerApp app = new FlowledgerApp(config).startJob()) {
             ReplayRuns service = app.camelContext().getRegistry().lookupByNameAndType("replayRuns", ReplayRuns.class);
@@ -130,6 +139,25 @@ public class ReplayCommand implements Callable<Integer> {
             return "SUCCEEDED".equals(run.status()) ? FlowledgerCli.OK : FlowledgerCli.FAILED;
         } finally {
             MDC.remove("correlationId");
+        }
+    }
+
+    /** Refused Azure credentials (a wrong or expired SAS) stop the run in one line, exit 2, before any day starts. */
+    private static void checkAzure(Config config, String container) {
+        routes.common.AzureBlobClients azure = routes.common.AzureBlobClients.from(config::get);
+        try {
+            azure.verify(azure.client(), container);
+        } catch (routes.common.InvalidSetting e) {
+            throw new routes.app.ConfigException(e.key(), e.problem());
+        }
+    }
+
+    /** Refused or missing S3 credentials stop the run in one line, exit 2, before any day starts. */
+    private static void checkS3(Config config, String bucket) {
+        try (var s3 = routes.common.S3Clients.create(config)) {
+            routes.common.S3Clients.verify(config, s3, bucket);
+        } catch (routes.common.InvalidSetting e) {
+            throw new routes.app.ConfigException(e.key(), e.problem());
         }
     }
 

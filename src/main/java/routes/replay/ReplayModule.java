@@ -5,6 +5,8 @@ import java.util.function.BiConsumer;
 import routes.app.Config;
 import routes.app.FlowledgerApp;
 import routes.app.PipelineModule;
+import routes.common.AzureBlobClients;
+import routes.common.InvalidSetting;
 import routes.common.S3Clients;
 
 /** Plugs the replay pipeline in: its keys, its beans (the run, one per day step, {@code replayApi}), the {@code replay} command. */
@@ -14,7 +16,11 @@ public class ReplayModule implements PipelineModule {
     public void validate(Config c) {
         String store = c.getOneOf("flowledger.replay.store", List.of("azure", "s3"));
         if (store.equals("azure")) {
-            c.require("flowledger.azure.connection-string");
+            try {
+                AzureBlobClients.from(c::get).validate();
+            } catch (InvalidSetting e) {
+                throw FlowledgerApp.configError(c, e);
+            }
         } else {
             S3Clients.validate(c);
         }

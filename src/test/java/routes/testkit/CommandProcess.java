@@ -28,6 +28,12 @@ public final class CommandProcess implements AutoCloseable {
 
     /** Starts {@code args} (e.g. {@code "upload", "--date", D}) with {@code settings} as system properties. */
     public static CommandProcess start(Path workDir, Map<String, String> settings, String... args) throws IOException {
+        return start(workDir, settings, Map.of(), args);
+    }
+
+    /** As {@link #start(Path, Map, String...)}, with {@code env} added to (or replacing in) its environment. */
+    public static CommandProcess start(Path workDir, Map<String, String> settings, Map<String, String> env,
+                                       String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-cp");
@@ -43,6 +49,7 @@ public final class CommandProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("FLOWLEDGER_"));
+        pb.environment().putAll(env);
         return new CommandProcess(pb.start(), out, err);
     }
 

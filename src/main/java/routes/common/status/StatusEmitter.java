@@ -299,7 +299,10 @@ public class StatusEmitter implements CamelContextAware {
         if (w == null) {
             synchronized (this) {
                 if (kafkaWatch == null) {
-                    kafkaWatch = new StatusKafkaWatch(kafkaBrokers());
+                    routes.common.KafkaClients clients = camelContext.getRegistry()
+                            .lookupByNameAndType("kafkaClients", routes.common.KafkaClients.class);
+                    kafkaWatch = new StatusKafkaWatch(kafkaBrokers(),
+                            clients == null ? new java.util.Properties() : clients.properties());
                     try {
                         camelContext.addService(kafkaWatch, true, true); // closed when Camel stops
                     } catch (Exception e) {

@@ -1,6 +1,7 @@
 package routes.common.status;
 
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.support.service.ServiceSupport;
 import org.apache.kafka.clients.admin.Admin;
@@ -20,22 +21,28 @@ public final class StatusKafkaWatch extends ServiceSupport {
     private static final int TIMEOUT_MS = 3000;
 
     private final String brokers;
+    private final Properties security;
     private Admin admin;
     private volatile Boolean reachable;
 
-    public StatusKafkaWatch(String brokers) {
+    /** {@code security}: the connection's settings from {@link routes.common.KafkaClients#properties()}. */
+    public StatusKafkaWatch(String brokers, Properties security) {
         this.brokers = brokers;
+        this.security = security;
     }
 
     /** Asks the broker; returns whether it answered. */
     public synchronized boolean check() {
         try {
             if (admin == null) {
-                admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
+                Properties p = new Properties();
+                p.putAll(security);
+                p.putAll(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
                         AdminClientConfig.CLIENT_ID_CONFIG, "flowledger-status-watch",
                         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, TIMEOUT_MS,
                         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, TIMEOUT_MS,
                         AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000));
+                admin = Admin.create(p);
             }
             admin.describeCluster(new DescribeClusterOptions().timeoutMs(TIMEOUT_MS)).nodes()
                     .get(TIMEOUT_MS + 1000L, TimeUnit.MILLISECONDS);
