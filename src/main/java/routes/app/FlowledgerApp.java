@@ -35,6 +35,7 @@ public final class FlowledgerApp implements AutoCloseable {
     private final Main main = new Main();
     private MetadataDb db;
     private StatusEmitter statusEmitter;
+    private routes.common.lineage.Lineage lineage;
     private Path authFile;
     private boolean job;
 
@@ -78,6 +79,7 @@ public final class FlowledgerApp implements AutoCloseable {
             throw new ConfigException("flowledger.db.url", e.getMessage() + " (from " + c.origin("flowledger.db.url") + ")");
         }
         c.getInt("flowledger.db.pool-size", 1, 200);
+        routes.common.lineage.LineageSettings.from(c);
         for (Pipeline p : Pipeline.values()) {
             if (p.isEnabled(c)) {
                 if (!p.isAvailable()) {
@@ -183,6 +185,7 @@ public final class FlowledgerApp implements AutoCloseable {
         statusEmitter = new StatusEmitter();
         registry.accept("statusEmitter", statusEmitter);
         registry.accept("statusHealthCheck", new routes.common.status.StatusHealthCheck(statusEmitter));
+        bindLineage(registry);
         registry.accept("apiAuth", new ApiAuth(config.get("flowledger.api.user"), config.get("flowledger.api.password")));
         registry.accept("apiErrors", new ApiErrors());
         registry.accept("apiResponseHeaders", new ResponseHeaders());
@@ -190,6 +193,27 @@ public final class FlowledgerApp implements AutoCloseable {
             if (p.isEnabled(config)) {
                 p.module().bind(this, registry);
             }
+        }
+    }
+
+    /**
+     * Lineage (routes.common.lineage): the {@code lineage} bean is always bound, so pipelines can describe their runs
+     * whether or not it is on; the sender's beans and routes/lineage.yaml only when flowledger.lineage.url is set.
+     */
+    private void bindLineage(BiConsumer<String, Object> registry) throws IOException {
+        routes.common.lineage.LineageSettings settings = routes.common.lineage.LineageSettings.from(config);
+        lineage = new routes.common.lineage.Lineage(settings, new FlowledgerCli.Version().getVersion()[0]
+                .replace("flowledger ", ""));
+        registry.accept("lineage", lineage);
+        if (settings.enabled()) {
+            registry.accept("lineageDelivery", new routes.common.lineage.LineageDelivery());
+            // Its own camel-http component: the lineage timeouts must not change the http component others use.
+            org.apache.camel.component.http.HttpComponent http = new org.apache.camel.component.http.HttpComponent();
+            http.setConnectTimeout(settings.timeoutMs());
+            http.setConnectionRequestTimeout(settings.timeoutMs());
+            http.setResponseTimeout(settings.timeoutMs());
+            http.setSoTimeout(settings.timeoutMs());
+            registry.accept("lineageHttp", http);
         }
     }
 
@@ -204,6 +228,9 @@ public final class FlowledgerApp implements AutoCloseable {
     private List<String> routePatterns() {
         List<String> patterns = new ArrayList<>();
         patterns.add("classpath:routes/flowledger.yaml");
+        if (!config.get("flowledger.lineage.url").isEmpty()) {
+            patterns.add("classpath:routes/lineage.yaml");
+        }
         for (Pipeline p : Pipeline.values()) {
             if (p.isEnabled(config)) {
                 for (String f : p.routeFiles()) {
@@ -292,6 +319,11 @@ public final class FlowledgerApp implements AutoCloseable {
     /** The one way Java code emits status messages (also bound as {@code statusEmitter}). */
     public StatusEmitter statusEmitter() {
         return statusEmitter;
+    }
+
+    /** Where pipelines describe their runs for OpenLineage (a no-op while flowledger.lineage.url is empty). */
+    public routes.common.lineage.Lineage lineage() {
+        return lineage;
     }
 
     public MetadataDb db() {
