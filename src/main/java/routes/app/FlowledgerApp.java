@@ -128,6 +128,8 @@ public final class FlowledgerApp implements AutoCloseable {
 
         Properties props = config.asProperties();
         props.setProperty("flowledger.job", String.valueOf(jobMode));
+        // routes/lineage.yaml appends /api/v1/lineage: the URL as validated, without a trailing '/'.
+        props.setProperty("flowledger.lineage.url", routes.common.lineage.LineageSettings.from(config).url());
         if (jobMode) {
             props.setProperty("camel.server.enabled", "false");
             props.setProperty("camel.management.enabled", "false");

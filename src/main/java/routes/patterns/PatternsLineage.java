@@ -12,8 +12,8 @@ import routes.common.lineage.LineageNames;
  * A pipe run in OpenLineage terms, from the exchange properties its template sets: job {@code patterns.<pipe>};
  * a dataset of the ledger it reads ({@code source}) or writes ({@code dataset}, {@code responseDataset}) is named in
  * the metadata DB's namespace (the JDBC naming of flowledger.db.url) as {@code <patterns_entities table>/<dataset>};
- * an HTTP source ({@code url} of a collecting pipe) is an input, an HTTP target ({@code url} of a sharing pipe,
- * {@code lineageTarget} of http-update-sink) an output. A JDBC source or target given as a DataSource bean has no
+ * an HTTP source ({@code url} of a pipe that fills a dataset) is an input, an HTTP target ({@code url} of any other
+ * pipe, {@code lineageTarget} of http-update-sink and http-capture-response-action) an output. A JDBC source or target given as a DataSource bean has no
  * URL to name, so it is left out.
  */
 final class PatternsLineage {
@@ -40,13 +40,13 @@ final class PatternsLineage {
         List<LineageJob.Dataset> out = new ArrayList<>();
         String source = ex.getProperty("source", String.class);
         String url = ex.getProperty("url", String.class);
+        boolean collecting = present(ex.getProperty(Datasets.DATASET, String.class));
         if (present(source)) {
             in.add(new LineageJob.Dataset(table.namespace(), table.name() + "/" + source));
-            if (present(url)) {
-                out.add(LineageNames.http(url));
-            }
-        } else if (present(url)) {
-            in.add(LineageNames.http(url));
+        }
+        if (present(url)) {
+            // A pipe that fills a dataset reads its url (http-*-source, by-id); one that does not writes to it.
+            (collecting ? in : out).add(LineageNames.http(url));
         }
         for (String written : new String[] {ex.getProperty(Datasets.DATASET, String.class),
                 ex.getProperty("responseDataset", String.class)}) {

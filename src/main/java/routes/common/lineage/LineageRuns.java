@@ -56,15 +56,15 @@ final class LineageRuns {
         if (p == null || p.correlationId() == null || p.timestamp() == null) {
             return List.of();
         }
+        if (!StatusEvent.STATUS.equals(event.kind()) || p.stage() == null) {
+            return List.of(); // dataSetDetails: no stage, and a run's first status event follows it
+        }
         Run run = runs.computeIfAbsent(p.correlationId(), k -> new Run());
         List<Transition> out = new ArrayList<>(2);
         if (!run.started) {
             run.started = true;
             run.firstStage = p.stage();
             out.add(new Transition("START", p.correlationId(), run.job, run.firstStage, p.timestamp(), null));
-        }
-        if (!StatusEvent.STATUS.equals(event.kind()) || p.stage() == null) {
-            return out;
         }
         run.stages.put(p.stage(), DataflowRules.merge(run.stages.get(p.stage()), p));
         boolean failed = "FAILED".equals(p.status());
