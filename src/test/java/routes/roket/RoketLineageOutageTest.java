@@ -79,6 +79,10 @@ class RoketLineageOutageTest {
                         .lookupByNameAndType("lineageDelivery", LineageDelivery.class);
                 await().atMost(Duration.ofSeconds(30)).until(() -> delivery.outcomes("failed") >= 1);
                 assertThat(delivery.outcomes("sent")).isZero();
+                String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + app.managementPort() + "/observe/metrics")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(metrics).contains("flowledger_lineage_events_total{outcome=\"failed\"}");
             }
         } finally {
             long t1 = System.nanoTime();
