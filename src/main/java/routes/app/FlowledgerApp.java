@@ -187,7 +187,8 @@ public final class FlowledgerApp implements AutoCloseable {
         statusEmitter = new StatusEmitter();
         registry.accept("statusEmitter", statusEmitter);
         registry.accept("statusHealthCheck", new routes.common.status.StatusHealthCheck(statusEmitter));
-        bindLineage(registry);
+        lineage = routes.common.lineage.LineageBeans.bind(config,
+                new FlowledgerCli.Version().getVersion()[0].replace("flowledger ", ""), registry);
         registry.accept("apiAuth", new ApiAuth(config.get("flowledger.api.user"), config.get("flowledger.api.password")));
         registry.accept("apiErrors", new ApiErrors());
         registry.accept("apiResponseHeaders", new ResponseHeaders());
@@ -195,27 +196,6 @@ public final class FlowledgerApp implements AutoCloseable {
             if (p.isEnabled(config)) {
                 p.module().bind(this, registry);
             }
-        }
-    }
-
-    /**
-     * Lineage (routes.common.lineage): the {@code lineage} bean is always bound, so pipelines can describe their runs
-     * whether or not it is on; the sender's beans and routes/lineage.yaml only when flowledger.lineage.url is set.
-     */
-    private void bindLineage(BiConsumer<String, Object> registry) throws IOException {
-        routes.common.lineage.LineageSettings settings = routes.common.lineage.LineageSettings.from(config);
-        lineage = new routes.common.lineage.Lineage(settings, new FlowledgerCli.Version().getVersion()[0]
-                .replace("flowledger ", ""));
-        registry.accept("lineage", lineage);
-        if (settings.enabled()) {
-            registry.accept("lineageDelivery", new routes.common.lineage.LineageDelivery());
-            // Its own camel-http component: the lineage timeouts must not change the http component others use.
-            org.apache.camel.component.http.HttpComponent http = new org.apache.camel.component.http.HttpComponent();
-            http.setConnectTimeout(settings.timeoutMs());
-            http.setConnectionRequestTimeout(settings.timeoutMs());
-            http.setResponseTimeout(settings.timeoutMs());
-            http.setSoTimeout(settings.timeoutMs());
-            registry.accept("lineageHttp", http);
         }
     }
 

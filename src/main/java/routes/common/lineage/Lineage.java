@@ -27,6 +27,10 @@ public class Lineage {
         this.settings = settings;
         this.runs = new LineageRuns();
         this.events = new LineageEvents(version, settings.namespace());
+        if (settings.enabled()) {
+            // Loads the OpenLineage model and its mapper now, not on the thread of the first run that emits.
+            events.toJson(new LineageRuns.Transition("START", "warm-up", null, "warm-up", java.time.Instant.now(), null));
+        }
     }
 
     public boolean enabled() {
