@@ -36,6 +36,7 @@ public final class FlowledgerApp implements AutoCloseable {
     private final Main main = new Main();
     private MetadataDb db;
     private StatusEmitter statusEmitter;
+    private routes.common.lineage.Lineage lineage;
     private Path authFile;
     private boolean job;
 
@@ -85,6 +86,7 @@ public final class FlowledgerApp implements AutoCloseable {
         } catch (routes.common.InvalidSetting e) {
             throw configError(c, e);
         }
+        routes.common.lineage.LineageSettings.from(c);
         for (Pipeline p : Pipeline.values()) {
             if (p.isEnabled(c)) {
                 if (!p.isAvailable()) {
@@ -158,6 +160,8 @@ public final class FlowledgerApp implements AutoCloseable {
 
         Properties props = config.asProperties();
         props.setProperty("flowledger.job", String.valueOf(jobMode));
+        // routes/lineage.yaml appends /api/v1/lineage: the URL as validated, without a trailing '/'.
+        props.setProperty("flowledger.lineage.url", routes.common.lineage.LineageSettings.from(config).url());
         if (jobMode) {
             props.setProperty("camel.server.enabled", "false");
             props.setProperty("camel.management.enabled", "false");
@@ -219,6 +223,8 @@ public final class FlowledgerApp implements AutoCloseable {
         statusEmitter = new StatusEmitter();
         registry.accept("statusEmitter", statusEmitter);
         registry.accept("statusHealthCheck", new routes.common.status.StatusHealthCheck(statusEmitter));
+        lineage = routes.common.lineage.LineageBeans.bind(config,
+                new FlowledgerCli.Version().getVersion()[0].replace("flowledger ", ""), registry);
         registry.accept("apiAuth", new ApiAuth(config.get("flowledger.api.user"), config.get("flowledger.api.password")));
         registry.accept("apiErrors", new ApiErrors());
         registry.accept("apiResponseHeaders", new ResponseHeaders());
@@ -246,6 +252,9 @@ public final class FlowledgerApp implements AutoCloseable {
     private List<String> routePatterns() {
         List<String> patterns = new ArrayList<>();
         patterns.add("classpath:routes/flowledger.yaml");
+        if (!config.get("flowledger.lineage.url").isEmpty()) {
+            patterns.add("classpath:routes/lineage.yaml");
+        }
         for (Pipeline p : Pipeline.values()) {
             if (p.isEnabled(config)) {
                 for (String f : p.routeFiles()) {
@@ -334,6 +343,11 @@ public final class FlowledgerApp implements AutoCloseable {
     /** The one way Java code emits status messages (also bound as {@code statusEmitter}). */
     public StatusEmitter statusEmitter() {
         return statusEmitter;
+    }
+
+    /** Where pipelines describe their runs for OpenLineage (a no-op while flowledger.lineage.url is empty). */
+    public routes.common.lineage.Lineage lineage() {
+        return lineage;
     }
 
     public MetadataDb db() {

@@ -50,9 +50,12 @@ public class CubicDiscovery {
     private final Consumer<StatusEvent> status;
     private final CubicMetrics metrics;
     private final int pageSize;
+    private final routes.common.lineage.Lineage lineage;
 
     public CubicDiscovery(DataSource ds, CubicSettings settings, CubicTables tables, LoadStateMachine states,
-                          Consumer<StatusEvent> status, CubicMetrics metrics, int pageSize) {
+                          Consumer<StatusEvent> status, CubicMetrics metrics, int pageSize,
+                          routes.common.lineage.Lineage lineage) {
+        this.lineage = lineage;
         this.ds = ds;
         this.settings = settings;
         this.tables = tables;
@@ -182,6 +185,8 @@ public class CubicDiscovery {
         for (Object[] x : created) {
             S3Object o = (S3Object) x[1];
             metrics.created();
+            // A load is a run of its table's job: described before its first status event (discovery's own).
+            lineage.describe("cubic-load-" + x[0], CubicLineage.job(settings, (CubicTables.Table) x[2]));
             status.accept(StatusEvent.recordStatus("cubic-load-" + x[0], o.key(), modified(o).toString(), STAGE,
                     StatusEvent.State.SUCCESS, "discovered as a load of " + ((CubicTables.Table) x[2]).name() + ": ready", null));
         }

@@ -67,7 +67,7 @@ public class CubicModule implements PipelineModule {
         registry.accept("cubicMetrics", metrics);
         registry.accept("cubicTables", tables);
         registry.accept("cubicStateMachine", states);
-        registry.accept("cubicDiscovery", new CubicDiscovery(ds, settings, tables, states, status, metrics, 1000));
+        registry.accept("cubicDiscovery", new CubicDiscovery(ds, settings, tables, states, status, metrics, 1000, app.lineage()));
         registry.accept("cubicWorker", new CubicWorker(states, ingester, mover, status, settings.batchSize()));
         registry.accept("cubicApi", new CubicApi(ds, states, mover, tables, status));
         registry.accept("cubicWorkerPool", daemonPool("cubic-worker", config.getInt("flowledger.cubic.concurrency", 1, 64)));

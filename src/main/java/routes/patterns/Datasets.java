@@ -69,6 +69,7 @@ public class Datasets {
         ex.setProperty("watermark", wm == null ? "" : wm);
         boolean halted = "halted".equals(row.get("state"));
         ex.setProperty("halted", halted);
+        PatternsLineage.describe(ex, pipe, correlationId);
         emit(ex, StatusEvent.status(correlationId, stage(pipe), halted ? State.SKIPPED : State.IN_PROGRESS,
                 halted ? "halted by its circuit breaker: " + row.get("halted_reason")
                         + " (commit or roll back the staged changes)" : "run started"));

@@ -16,10 +16,21 @@ final class ReplayEvents {
 
     private final Supplier<StatusEmitter> emitter;
     private final Supplier<MeterRegistry> meters;
+    private final Supplier<routes.common.lineage.Lineage> lineage;
 
-    ReplayEvents(Supplier<StatusEmitter> emitter, Supplier<MeterRegistry> meters) {
+    ReplayEvents(Supplier<StatusEmitter> emitter, Supplier<MeterRegistry> meters,
+                 Supplier<routes.common.lineage.Lineage> lineage) {
         this.emitter = emitter;
         this.meters = meters;
+        this.lineage = lineage;
+    }
+
+    /** The run's job and datasets for OpenLineage (ReplayLineage), before its first status event. */
+    void describe(String runId, routes.common.lineage.LineageJob job) {
+        routes.common.lineage.Lineage l = lineage.get();
+        if (l != null) {
+            l.describe(runId, job);
+        }
     }
 
     /** A day's status: recordId is the day; recordCount the records the event covers (progress counts records). */

@@ -71,7 +71,7 @@ public class ReplayModule implements PipelineModule {
             var camel = app.camelContext();
             return camel == null ? null
                     : camel.getRegistry().findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
-        });
+        }, app::lineage);
         double maxBadRatio = Double.parseDouble(config.get("flowledger.replay.max-bad-ratio"));
         DayTransactions kafka = new DayTransactions(config);
         DruidSegments druid = new DruidSegments(config);

@@ -120,6 +120,11 @@ public class ReplayRuns implements org.apache.camel.CamelContextAware {
         LOG.info("Replay run {}{}: {} of {} day(s) to do, prefix '{}'{}, topic {}, store {}", runId,
                 plan.dryRun() ? " (dry run)" : "", todo.size(), plan.days().size(), plan.entryName(),
                 plan.fileMode() ? " file " + plan.params().filePath() : "", plan.params().topic(), active.store.kind());
+        try {
+            events.describe(runId, ReplayLineage.job(config, plan));
+        } catch (RuntimeException e) {
+            LOG.debug("Replay run {}: no lineage description: {}", runId, e.getMessage());
+        }
         events.emit(StatusEvent.status(runId, DayFailure.REPLAY, State.IN_PROGRESS, "replay of " + plan.params().startDate()
                 + ".." + plan.params().endDate() + " into " + plan.params().topic() + ": " + todo.size() + " day(s) to do"));
         return todo;

@@ -51,6 +51,15 @@ public class RoketReport implements CamelContextAware {
         emit(StatusEvent.dataSetDetails(run.runId, run.dataset, "1", StatusEvent.DataSetType.TABLE, records));
     }
 
+    /** The run's job and datasets for OpenLineage, before its first status event (a no-op with lineage off). */
+    void describe(RoketRun run, routes.common.lineage.LineageJob job) {
+        routes.common.lineage.Lineage lineage = camelContext == null ? null
+                : camelContext.getRegistry().lookupByNameAndType("lineage", routes.common.lineage.Lineage.class);
+        if (lineage != null) {
+            lineage.describe(run.runId, job);
+        }
+    }
+
     private void emit(StatusEvent e) {
         try {
             StatusEmitter emitter = camelContext.getRegistry().lookupByNameAndType("statusEmitter", StatusEmitter.class);

@@ -84,6 +84,11 @@ public class RoketRunSteps {
                 ? "records delivered before: the ledger filter asks for each batch" : "nothing delivered before");
     }
 
+    /** Tells lineage what the run reads and writes (RoketLineage), before it emits anything. */
+    void describe(RoketRun run) {
+        report.describe(run, RoketLineage.job(settings, run));
+    }
+
     /**
      * An upload's start: the ledger, then (only with {@code flowledger.roket.source.count-query}) the date's row count
      * for dataSetDetails, and the IN_PROGRESS status. Without a count query the count is the rows read, at the end.

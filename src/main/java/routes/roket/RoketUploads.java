@@ -159,6 +159,7 @@ public class RoketUploads implements CamelContextAware {
 
     /** Claims the run's ledger key (a date, or a Kamelet's dataset) and keeps the claim alive while it runs. */
     RoketRun claim(RoketRun run) {
+        steps.describe(run); // every run (upload or Kamelet) passes here before its first status event
         ledger.claim(run.date, run.runId, owner, settings.lockTimeout());
         try {
             ledger.runStarted(run.runId, run.date, run.trigger);

@@ -42,7 +42,8 @@ class CubicCrashResumeTest {
                 CubicTables tables = new CubicTables(db.dataSource());
                 cs.tables().forEach((n, pr) -> tables.register(n, pr, null));
                 LoadStateMachine crashed = new LoadStateMachine(db.dataSource(), "crashed", Duration.ofMillis(1));
-                new CubicDiscovery(db.dataSource(), cs, tables, crashed, e -> { }, new CubicMetrics(db.dataSource(), () -> null), 3)
+                new CubicDiscovery(db.dataSource(), cs, tables, crashed, e -> { }, new CubicMetrics(db.dataSource(), () -> null), 3,
+                        new routes.common.lineage.Lineage(routes.common.lineage.LineageSettings.OFF, "test"))
                         .register(s3.listObjectsV2(b -> b.bucket(f.incoming).prefix("cubic/")).contents());
                 CubicIngester ingester = new CubicIngester(cs, tables);
 
