@@ -83,10 +83,10 @@ public final class FlowledgerApp implements AutoCloseable {
         MetadataDb.migrateMode(c);
         try {
             KafkaClients.from(c::get).validate();
+            routes.common.lineage.LineageSettings.from(c::get);
         } catch (routes.common.InvalidSetting e) {
             throw configError(c, e);
         }
-        routes.common.lineage.LineageSettings.from(c);
         for (Pipeline p : Pipeline.values()) {
             if (p.isEnabled(c)) {
                 if (!p.isAvailable()) {
@@ -161,7 +161,7 @@ public final class FlowledgerApp implements AutoCloseable {
         Properties props = config.asProperties();
         props.setProperty("flowledger.job", String.valueOf(jobMode));
         // routes/lineage.yaml appends /api/v1/lineage: the URL as validated, without a trailing '/'.
-        props.setProperty("flowledger.lineage.url", routes.common.lineage.LineageSettings.from(config).url());
+        props.setProperty("flowledger.lineage.url", routes.common.lineage.LineageSettings.from(config::get).url());
         if (jobMode) {
             props.setProperty("camel.server.enabled", "false");
             props.setProperty("camel.management.enabled", "false");
@@ -223,7 +223,7 @@ public final class FlowledgerApp implements AutoCloseable {
         statusEmitter = new StatusEmitter();
         registry.accept("statusEmitter", statusEmitter);
         registry.accept("statusHealthCheck", new routes.common.status.StatusHealthCheck(statusEmitter));
-        lineage = routes.common.lineage.LineageBeans.bind(config,
+        lineage = routes.common.lineage.LineageBeans.bind(config::get,
                 new FlowledgerCli.Version().getVersion()[0].replace("flowledger ", ""), registry);
         registry.accept("apiAuth", new ApiAuth(config.get("flowledger.api.user"), config.get("flowledger.api.password")));
         registry.accept("apiErrors", new ApiErrors());

@@ -1,8 +1,8 @@
 package routes.common.lineage;
 
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.apache.camel.component.http.HttpComponent;
-import routes.app.Config;
 
 /**
  * Binds lineage's beans: {@code lineage} always (pipelines describe their runs whether or not lineage is on; with
@@ -15,7 +15,7 @@ public final class LineageBeans {
     private LineageBeans() {
     }
 
-    public static Lineage bind(Config config, String version, BiConsumer<String, Object> registry) {
+    public static Lineage bind(Function<String, String> config, String version, BiConsumer<String, Object> registry) {
         LineageSettings settings = LineageSettings.from(config);
         Lineage lineage = new Lineage(settings, version);
         registry.accept("lineage", lineage);

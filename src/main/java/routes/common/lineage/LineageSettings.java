@@ -1,7 +1,8 @@
 package routes.common.lineage;
 
 import java.net.URI;
-import routes.app.Config;
+import java.util.function.Function;
+import routes.common.InvalidSetting;
 
 /**
  * The {@code flowledger.lineage.*} keys, checked at start: a bad value stops the start naming the key (exit 2), it is
@@ -19,27 +20,51 @@ public record LineageSettings(String url, String namespace, String apiKey, int t
     /** Lineage off: what a test or a tool without configuration gets. */
     public static final LineageSettings OFF = new LineageSettings("", "flowledger", "", 5000, 1000);
 
-    public static LineageSettings from(Config c) {
-        String url = c.get("flowledger.lineage.url");
+    /**
+     * The settings from {@code config} (key to value, empty when unset). A bad value is an {@link InvalidSetting}
+     * naming the key, which the application turns into its one-line configuration error.
+     */
+    public static LineageSettings from(Function<String, String> config) {
+        String url = config.apply("flowledger.lineage.url").trim();
         if (!url.isEmpty()) {
-            c.getUrl("flowledger.lineage.url");
-            String scheme = URI.create(url).getScheme().toLowerCase(java.util.Locale.ROOT);
-            if (!scheme.equals("http") && !scheme.equals("https")) {
-                throw c.invalid("flowledger.lineage.url", "must be an http:// or https:// URL (the OpenLineage backend)");
+            URI u;
+            try {
+                u = URI.create(url);
+            } catch (IllegalArgumentException e) {
+                u = null;
             }
-            if (URI.create(url).getRawQuery() != null) {
-                throw c.invalid("flowledger.lineage.url", "must not have a query string (events go to {url}/api/v1/lineage)");
+            if (u == null || u.getScheme() == null || u.getHost() == null) {
+                throw new InvalidSetting("flowledger.lineage.url", "must be an absolute URL such as http://host:port/path");
+            }
+            String scheme = u.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https")) {
+                throw new InvalidSetting("flowledger.lineage.url", "must be an http:// or https:// URL (the OpenLineage backend)");
+            }
+            if (u.getRawQuery() != null) {
+                throw new InvalidSetting("flowledger.lineage.url", "must not have a query string (events go to {url}/api/v1/lineage)");
             }
             url = url.replaceAll("/+$", "");
         }
-        String namespace = c.get("flowledger.lineage.namespace");
+        String namespace = config.apply("flowledger.lineage.namespace").trim();
         if (!namespace.matches("[A-Za-z0-9][A-Za-z0-9._:/-]*")) {
-            throw c.invalid("flowledger.lineage.namespace",
+            throw new InvalidSetting("flowledger.lineage.namespace",
                     "must be a job namespace: letters, digits and . _ : / - (e.g. flowledger-prod)");
         }
-        int timeout = c.getInt("flowledger.lineage.timeout", 100, 120_000);
-        int queue = c.getInt("flowledger.lineage.queue-size", 1, 1_000_000);
-        return new LineageSettings(url, namespace, c.get("flowledger.lineage.api-key"), timeout, queue);
+        int timeout = intIn(config, "flowledger.lineage.timeout", 100, 120_000);
+        int queue = intIn(config, "flowledger.lineage.queue-size", 1, 1_000_000);
+        return new LineageSettings(url, namespace, config.apply("flowledger.lineage.api-key"), timeout, queue);
+    }
+
+    private static int intIn(Function<String, String> config, String key, int min, int max) {
+        try {
+            int v = Integer.parseInt(config.apply(key).trim());
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the range
+        }
+        throw new InvalidSetting(key, "must be a whole number between " + min + " and " + max);
     }
 
     public boolean enabled() {

@@ -53,7 +53,7 @@ class LineageConfigTest {
     @Test
     void the_api_key_is_never_shown() {
         LineageSettings s = LineageSettings.from(TestApp.config(Map.of("flowledger.lineage.url", "https://m.example",
-                "flowledger.lineage.api-key", "very-secret")));
+                "flowledger.lineage.api-key", "very-secret"))::get);
         assertThat(s.toString()).doesNotContain("very-secret");
         assertThat(s.url()).isEqualTo("https://m.example");
     }
