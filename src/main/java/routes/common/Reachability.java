@@ -10,6 +10,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Whether something listens where a store or broker should be, asked with one TCP connect before a run relies on
@@ -41,25 +42,37 @@ public final class Reachability {
         }
     }
 
-    /** Throws unless at least one of the comma-separated {@code host:port} servers answers (Kafka bootstrap servers). */
+    /**
+     * Throws unless at least one of the comma-separated {@code host:port} servers answers (Kafka bootstrap servers).
+     * They are asked at once, so three silent brokers cost one {@link #TIMEOUT}, not three.
+     */
     public static void requireAny(String what, String servers) {
-        List<String> whys = new ArrayList<>();
+        List<CompletableFuture<String>> answers = new ArrayList<>();
         for (String s : servers.split(",")) {
             String hostPort = s.strip();
-            int colon = hostPort.lastIndexOf(':');
-            String why;
-            try {
-                why = colon < 0 ? "no port" : problem(hostPort.substring(0, colon).replace("[", "").replace("]", ""),
-                        Integer.parseInt(hostPort.substring(colon + 1)));
-            } catch (NumberFormatException e) {
-                why = "bad port";
-            }
+            answers.add(CompletableFuture.supplyAsync(() -> problem(hostPort)));
+        }
+        List<String> whys = new ArrayList<>();
+        for (CompletableFuture<String> a : answers) {
+            String why = a.join();
             if (why == null) {
                 return;
             }
-            whys.add(why);
+            if (!whys.contains(why)) {
+                whys.add(why);
+            }
         }
         throw new Unreachable(what + " at " + servers + " is unreachable: " + String.join(", ", whys));
+    }
+
+    private static String problem(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        try {
+            return colon < 0 ? "no port in " + hostPort : problem(hostPort.substring(0, colon).replace("[", "")
+                    .replace("]", ""), Integer.parseInt(hostPort.substring(colon + 1)));
+        } catch (NumberFormatException e) {
+            return "bad port in " + hostPort;
+        }
     }
 
     /** Null when a TCP connection to host:port opens within {@link #TIMEOUT}, otherwise why not in a few words. */
