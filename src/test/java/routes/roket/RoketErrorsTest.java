@@ -17,7 +17,11 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import routes.testkit.PostgresServer;
 import routes.app.FlowledgerCli;
 import routes.testkit.TestDatabase;
 import routes.testkit.WireMockServers;
@@ -26,6 +30,7 @@ import routes.testkit.WireMockServers;
  * Errors that help (issue 18, item 6), as the {@code upload} command prints them: a failed run names the records
  * that need a person with Roket's answer, and a driver's message is printed whole.
  */
+@ExtendWith(PostgresServer.class)
 class RoketErrorsTest {
 
     @RegisterExtension
@@ -69,9 +74,10 @@ class RoketErrorsTest {
                         + "SELECT \\* FROM T WHERE sale_date = \\? \\[42104-\\d+\\]");
     }
 
-    @Test
-    void two_refused_records_are_named_with_roket_s_answer() throws Exception {
-        RoketFixture f = new RoketFixture(TestDatabase.H2).rows(DATE, 0, 100);
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void two_refused_records_are_named_with_roket_s_answer(TestDatabase db) throws Exception {
+        RoketFixture f = new RoketFixture(db).rows(DATE, 0, 100);
         List<String> bad = List.of(RoketFixture.id(17), RoketFixture.id(62));
         refuse(bad);
         int code = cli(f.settings(roket), "upload", "--date", DATE);
@@ -112,9 +118,10 @@ class RoketErrorsTest {
         }
     }
 
-    @Test
-    void uncertain_records_are_named_with_why() throws Exception {
-        RoketFixture f = new RoketFixture(TestDatabase.H2).rows(DATE, 0, 10);
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void uncertain_records_are_named_with_why(TestDatabase db) throws Exception {
+        RoketFixture f = new RoketFixture(db).rows(DATE, 0, 10);
         // Roket never answers in time: the batch and its resend at the run's end stay uncertain.
         roket.stubFor(post(urlPathEqualTo("/api/records")).atPriority(1)
                 .willReturn(aResponse().withStatus(201).withFixedDelay(2500)));
