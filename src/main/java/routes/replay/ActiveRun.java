@@ -21,6 +21,8 @@ final class ActiveRun {
     /** Per day, the files a dry run would delete per dependent source. */
     final Map<String, Map<String, Integer>> dryRunFiles = new ConcurrentHashMap<>();
     ScheduledFuture<?> heartbeat;
+    /** Why the store or broker was unreachable for an earlier day: the run's later days fail with it at once. */
+    volatile String unreachable;
 
     ActiveRun(String runId, ReplayParams.Plan plan, ReplayStore store) {
         this.runId = runId;

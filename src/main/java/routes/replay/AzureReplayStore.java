@@ -58,6 +58,11 @@ public final class AzureReplayStore implements ReplayStore {
     }
 
     @Override
+    public void requireReachable() {
+        routes.common.Reachability.require("Azure Blob", java.net.URI.create(service.getAccountUrl()));
+    }
+
+    @Override
     @SuppressWarnings("unchecked")
     public List<BlobInfo> list(String bucket, String prefix) {
         List<BlobItem> items = endpoints.call(endpoint(bucket, "listBlobs"),

@@ -43,7 +43,7 @@ final class BackupLines {
             return null;
         } catch (IOException e) {
             String m = e.getMessage();
-            return "not JSON: " + (m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m));
+            return "not JSON: " + (m == null ? e.getClass().getSimpleName() : routes.common.Messages.oneLine(m));
         }
     }
 

@@ -30,6 +30,9 @@ public class DayFailure extends RuntimeException {
         if (t instanceof com.azure.storage.blob.models.BlobStorageException b) {
             return "Azure Blob " + b.getErrorCode() + " (HTTP " + b.getStatusCode() + ")"; // its message is the XML body
         }
-        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m.lines().findFirst().orElse(m));
+        if (t instanceof routes.common.Reachability.Unreachable) {
+            return m; // names the store or broker already
+        }
+        return t.getClass().getSimpleName() + (m == null ? "" : ": " + routes.common.Messages.oneLine(m));
     }
 }

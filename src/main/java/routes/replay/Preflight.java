@@ -9,6 +9,7 @@ import java.util.Map;
 import org.apache.camel.ExchangeProperty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import routes.common.Reachability;
 import routes.common.status.StatusEvent.State;
 import routes.replay.ReplayLedger.Day;
 import routes.replay.ReplayLedger.DayStatus;
@@ -43,6 +44,7 @@ public class Preflight {
         ledger.dayStatus(runId, day, DayStatus.PREFLIGHT);
         events.day(runId, day, DayFailure.PREFLIGHT, State.IN_PROGRESS, "reading the backup of " + day, 0);
         long t0 = System.nanoTime();
+        requireReachable(run);
         List<BlobInfo> blobs;
         long good = 0;
         long bad = 0;
@@ -88,6 +90,27 @@ public class Preflight {
                 blobs.size(), good, bad, (System.nanoTime() - t0) / 1_000_000);
         events.day(runId, day, DayFailure.PREFLIGHT, State.SUCCESS, blobs.size() + " file(s), " + good + " record(s), "
                 + bad + " malformed", good);
+    }
+
+    /**
+     * The store, and the broker the day will be sent to (not for a dry run), answer: checked before the day changes
+     * anything, so an outage fails it in seconds with one line naming what is down. Once one day found something
+     * down, the run's later days fail with the same reason without waiting again.
+     */
+    private static void requireReachable(ActiveRun run) {
+        if (run.unreachable == null) {
+            try {
+                run.store.requireReachable();
+                if (!run.plan.dryRun()) {
+                    Reachability.requireAny("Kafka broker", run.plan.params().brokerList());
+                }
+            } catch (Reachability.Unreachable e) {
+                run.unreachable = e.getMessage();
+            }
+        }
+        if (run.unreachable != null) {
+            throw new DayFailure(DayFailure.PREFLIGHT, run.unreachable, null);
+        }
     }
 
     /** The day's backup blobs under the prefix (or the one --file-path file). */

@@ -127,14 +127,14 @@ public class ReplayCommand implements Callable<Integer> {
             MDC.put("correlationId", runId);
             out.println("replay run " + runId + (resume != null ? " (resumed)" : ""));
             out.flush();
+            long t0 = System.nanoTime();
             String table = app.camelContext().createProducerTemplate().requestBody("direct:replay-run", runId, String.class);
             var run = service.ledger().run(runId).orElseThrow();
             out.println();
-            out.println("replay run " + runId + ": " + run.status() + (run.error() == null ? "" : " (" + run.error() + ")"));
+            out.println("replay run " + runId + ": " + run.status() + String.format(java.util.Locale.ROOT, " after %.1f s",
+                    (System.nanoTime() - t0) / 1e9) + (run.error() == null ? "" : " (" + run.error() + ")"));
             out.print(table);
-            if (run.status().equals("FAILED") || !run.status().equals("SUCCEEDED")) {
-                out.println("Resume with: replay --resume " + runId + "  (finishes or restores unfinished days)");
-            }
+            out.print(ReplayAdvice.text(service.ledger(), runId));
             out.flush();
             return "SUCCEEDED".equals(run.status()) ? FlowledgerCli.OK : FlowledgerCli.FAILED;
         } finally {

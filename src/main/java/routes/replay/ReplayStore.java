@@ -16,6 +16,13 @@ public interface ReplayStore extends AutoCloseable {
     record BlobInfo(String name, long size, String etag, String md5) {
     }
 
+    /**
+     * Throws {@link routes.common.Reachability.Unreachable} ("Azure Blob at http://host:port is unreachable: ...")
+     * when nothing answers where the store should be: asked before a day relies on it, so an outage fails the day
+     * at once with one line instead of the client's minute of retries.
+     */
+    void requireReachable();
+
     /** Blobs whose name starts with {@code prefix}, sorted by name (directory markers skipped). */
     List<BlobInfo> list(String bucket, String prefix);
 

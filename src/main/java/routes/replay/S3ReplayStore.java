@@ -54,6 +54,13 @@ public final class S3ReplayStore implements ReplayStore {
     }
 
     @Override
+    public void requireReachable() {
+        java.net.URI uri = s3.serviceClientConfiguration().endpointOverride().orElseGet(() -> java.net.URI.create(
+                "https://s3." + s3.serviceClientConfiguration().region().id() + ".amazonaws.com"));
+        routes.common.Reachability.require("S3", uri);
+    }
+
+    @Override
     @SuppressWarnings("unchecked")
     public List<BlobInfo> list(String bucket, String prefix) {
         List<S3Object> objects = endpoints.call(endpoint(bucket, "listObjects"),

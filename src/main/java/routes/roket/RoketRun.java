@@ -138,13 +138,20 @@ public final class RoketRun {
         }
         return new Summary(runId, date, ok, rowsRead.sum(), skipped.sum(), sent.sum(), delivered.sum(), batches.sum(),
                 retries.sum(), rejected.sum(), uncertain.sum(), held.sum(), failed.sum(), possibleDuplicates.sum(),
-                elapsed, message == null ? "every row of " + date + " is delivered" : message);
+                elapsed, message == null ? "every row of " + date + " is delivered" : message, List.of());
     }
 
     /** What a run did, in the terms of the command's summary. */
     public record Summary(String runId, String date, boolean succeeded, long rowsRead, long skipped, long sent,
                           long delivered, long batches, long retries, long rejected, long uncertain, long held,
-                          long failed, long possibleDuplicates, Duration elapsed, String message) {
+                          long failed, long possibleDuplicates, Duration elapsed, String message,
+                          List<String> needsAPerson) {
+
+        /** The same summary with the records that need a person (RoketAttention), printed after the message. */
+        public Summary withNeedsAPerson(List<String> lines) {
+            return new Summary(runId, date, succeeded, rowsRead, skipped, sent, delivered, batches, retries, rejected,
+                    uncertain, held, failed, possibleDuplicates, elapsed, message, List.copyOf(lines));
+        }
 
         public double throughput() {
             return delivered / Math.max(0.001, elapsed.toMillis() / 1000.0);
@@ -158,7 +165,8 @@ public final class RoketRun {
                             + "  elapsed %.1f s | throughput %,.0f records/s%n  %s",
                     date, runId, succeeded ? "SUCCEEDED" : "FAILED", rowsRead, skipped, sent, delivered, batches,
                     retries, rejected, uncertain, held, failed, possibleDuplicates, elapsed.toMillis() / 1000.0,
-                    throughput(), message);
+                    throughput(), message) + needsAPerson.stream().map(l -> System.lineSeparator() + l)
+                    .collect(java.util.stream.Collectors.joining());
         }
     }
 }

@@ -170,7 +170,7 @@ public class RoketRunSteps {
     /** The run could not go on (empty source, source or ledger failure). */
     public void fail(RoketRun run, Exception e) {
         String msg = reason(e);
-        LOG.error("roket-upload {} failed: {}", run.date, msg.lines().findFirst().orElse(msg));
+        LOG.error("roket-upload {} failed: {}", run.date, routes.common.Messages.oneLine(msg));
         run.abort(msg);
     }
 
@@ -206,6 +206,14 @@ public class RoketRunSteps {
         } catch (RuntimeException e) {
             LOG.error("roket-upload {}: could not write the end of run {}: {}", run.date, run.runId, e.getMessage());
         }
+        if (!summary.succeeded()) {
+            try {
+                summary = summary.withNeedsAPerson(RoketAttention.lines(queries, run));
+            } catch (RuntimeException e) {
+                LOG.warn("roket-upload {}: the records that need a person could not be read: {}", run.date,
+                        e.getMessage());
+            }
+        }
         report.run(run, summary.succeeded() ? StatusEvent.State.SUCCESS : StatusEvent.State.FAILED,
                 summary.message() + String.format(" (rows %d, skipped %d, delivered %d, rejected %d, uncertain %d,"
                         + " held %d, possible duplicates %d)", summary.rowsRead(), summary.skipped(),
@@ -228,7 +236,7 @@ public class RoketRunSteps {
             t = t.getCause();
         }
         String msg = t.getMessage() == null ? t.toString() : t.getMessage();
-        return t instanceof java.sql.SQLException ? "the source query failed: " + RoketSourceDb.firstLine(msg) : msg;
+        return t instanceof java.sql.SQLException ? "the source query failed: " + RoketSourceDb.oneLine(msg) : msg;
     }
 
     private String emptySource(RoketRun run) {

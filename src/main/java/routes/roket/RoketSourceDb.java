@@ -38,7 +38,7 @@ public class RoketSourceDb extends DriverManagerDataSource {
         } catch (SQLException e) {
             // One line that names the source (never its credentials) and the driver's reason.
             throw new SQLException("cannot connect to the source " + safeUrl(getUrl()) + ": "
-                    + firstLine(e.getMessage()), e.getSQLState(), e);
+                    + oneLine(e.getMessage()), e.getSQLState(), e);
         }
         c.setAutoCommit(false);
         return c;
@@ -69,11 +69,12 @@ public class RoketSourceDb extends DriverManagerDataSource {
         return cut < 0 ? url : url.substring(0, cut);
     }
 
-    static String firstLine(String s) {
-        if (s == null) {
-            return "no reason given";
-        }
-        String line = s.strip().lines().findFirst().orElse(s);
-        return line.length() > 300 ? line.substring(0, 299) + "…" : line;
+    /**
+     * The driver's message in one line, whole: H2 puts the SQL on a line of its own after "SQL statement:", and a
+     * message cut there names the problem but not the statement. Where it is stored, the column's limit keeps the
+     * head and marks the cut (RoketSql.excerpt).
+     */
+    static String oneLine(String s) {
+        return s == null ? "no reason given" : routes.common.Messages.oneLine(s);
     }
 }

@@ -45,6 +45,14 @@ public class AzuriteServer implements BeforeAllCallback {
                 + ";BlobEndpoint=" + blobEndpoint() + ";";
     }
 
+    /**
+     * An Azurite of its own on {@code port} (a store that was unreachable and comes up), closed by the caller. Its
+     * account and key are those of {@link #connectionString()}.
+     */
+    public static AutoCloseable startOn(int port) throws Exception {
+        return Azurite.start(port);
+    }
+
     static final class Azurite implements AutoCloseable {
         final Process process;
         final int port;
@@ -55,12 +63,15 @@ public class AzuriteServer implements BeforeAllCallback {
         }
 
         static Azurite start() throws Exception {
+            return start(Ports.free());
+        }
+
+        static Azurite start(int port) throws Exception {
             Path main = Path.of("node_modules/azurite/dist/src/blob/main.js").toAbsolutePath();
             if (!Files.exists(main)) {
                 throw new IllegalStateException("Azurite is not installed: run 'npm ci' in " + Path.of("").toAbsolutePath()
                         + " (needs Node.js 20+; .ci/run does this)");
             }
-            int port = Ports.free();
             ProcessBuilder pb = new ProcessBuilder("node", main.toString(), "--blobHost", "127.0.0.1",
                     "--blobPort", String.valueOf(port), "--inMemoryPersistence", "--disableTelemetry",
                     "--skipApiVersionCheck", "--loose", "--silent")
