@@ -123,6 +123,11 @@ public final class AzureBlobClients {
      * business: the run reports it in its own words.
      */
     public void verify(BlobServiceClient service, String container) {
+        if (Reachability.problem(java.net.URI.create(service.getAccountUrl())) != null) {
+            // Nothing answers: asking would sit through the SDK's retries (~45 s) and their ERROR lines. The run's
+            // pre-flight names the unreachable store in one line, in seconds.
+            return;
+        }
         try {
             // Listing (what a run does first) works with a container-scoped SAS too, unlike the container's properties.
             service.getBlobContainerClient(container)

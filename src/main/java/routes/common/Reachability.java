@@ -34,12 +34,20 @@ public final class Reachability {
 
     /** Throws when nothing answers at the URI's host and port ({@code what} names it: "Azure Blob", "S3"). */
     public static void require(String what, URI uri) {
-        int port = uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-        String why = problem(uri.getHost(), port);
+        String why = problem(uri);
         if (why != null) {
-            throw new Unreachable(what + " at " + uri.getScheme() + "://" + uri.getHost() + ":" + port
+            throw new Unreachable(what + " at " + uri.getScheme() + "://" + uri.getHost() + ":" + port(uri)
                     + " is unreachable: " + why);
         }
+    }
+
+    /** Null when the URI's host and port (the scheme's default when none is given) answer, otherwise why not. */
+    public static String problem(URI uri) {
+        return problem(uri.getHost(), port(uri));
+    }
+
+    private static int port(URI uri) {
+        return uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
     }
 
     /**
