@@ -137,6 +137,20 @@ public class RoketLedger {
 
     // ------------------------------------------------------------------ runs
 
+    /** The run that uploaded the date (SUCCEEDED), as "run X at T (trigger)", or empty when none did. */
+    public java.util.Optional<String> succeededRun(String date) {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT run_id, finished_at,"
+                + " trigger_name FROM roket_run WHERE upload_date = ? AND state = 'SUCCEEDED' ORDER BY finished_at DESC")) {
+            ps.setString(1, date);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? java.util.Optional.of("run " + rs.getString(1) + " at "
+                        + rs.getTimestamp(2).toInstant() + " (" + rs.getString(3) + ")") : java.util.Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the runs of " + date + ": " + e.getMessage(), e);
+        }
+    }
+
     public void runStarted(String runId, String date, String trigger) {
         update("INSERT INTO roket_run (run_id, upload_date, trigger_name, state, started_at) VALUES (?, ?, ?, 'RUNNING', ?)",
                 runId, date, trigger, now());

@@ -98,15 +98,37 @@ public class RoketUploads implements CamelContextAware {
         return run.done.join();
     }
 
-    /** The cron trigger: yesterday's date. A date already running is left to that run. */
+    /**
+     * The cron trigger: yesterday's date, once. Every instance fires the schedule; a date already running is left
+     * to that run, and a date a run already uploaded (SUCCEEDED, from any instance) is not run again, so N replicas
+     * upload each date once. A date whose run failed or was killed is run again by the next fire (if the cron fires
+     * more than once a day), which sends only what is not delivered.
+     */
     public void scheduled(Exchange exchange) {
         String date = LocalDate.now().minusDays(1).toString();
         try {
-            RoketRun.Summary s = upload(date, "schedule", false);
-            LOG.info("{}", s.format());
+            if (skipUploaded(date)) {
+                return; // the usual case on N instances, answered without touching the date's claim
+            }
+            RoketRun run = new RoketRun(UUID.randomUUID().toString(), date, "schedule", false);
+            // Asked again while holding the date's claim: a run that succeeded wrote that down before releasing it.
+            ledger.claim(run.date, run.runId, owner, settings.lockTimeout());
+            if (skipUploaded(date)) {
+                ledger.release(run.date, run.runId);
+                return;
+            }
+            claimed(run);
+            execute(run);
+            LOG.info("{}", run.done.join().format());
         } catch (RoketLedger.DateBusyException e) {
-            LOG.warn("Scheduled roket-upload not started: {}", e.getMessage());
+            LOG.info("Scheduled roket-upload of {} not started: {}", date, e.getMessage());
         }
+    }
+
+    private boolean skipUploaded(String date) {
+        java.util.Optional<String> done = ledger.succeededRun(date);
+        done.ifPresent(run -> LOG.info("Scheduled roket-upload of {} skipped: already uploaded by {}", date, run));
+        return done.isPresent();
     }
 
     /** POST /api/roket/uploads?date=D[&releaseHeld=true]: 202 with the run id, 400 bad date, 409 running. */
@@ -155,6 +177,11 @@ public class RoketUploads implements CamelContextAware {
     /** Claims the run's ledger key (a date, or a Kamelet's dataset) and keeps the claim alive while it runs. */
     RoketRun claim(RoketRun run) {
         ledger.claim(run.date, run.runId, owner, settings.lockTimeout());
+        return claimed(run);
+    }
+
+    /** Writes down the run whose date is claimed and keeps the claim alive while it runs. */
+    private RoketRun claimed(RoketRun run) {
         try {
             ledger.runStarted(run.runId, run.date, run.trigger);
         } catch (RuntimeException e) {
