@@ -125,6 +125,31 @@ public class RoketUploads implements CamelContextAware {
         }
     }
 
+    /**
+     * Finishes what a killed instance left: a run the service started (schedule, API) whose holder died (see {@link RoketLedger#abandonedRuns})
+     * is marked FAILED by the one instance whose guarded update wins, which then runs the date again (trigger
+     * {@code takeover}): the batches the dead run had in flight are uncertain and resent, nothing delivered is sent.
+     * Not an {@code upload} command's run: whoever ran the command sees it fail and runs it again.
+     */
+    public void recoverAbandoned(Exchange exchange) {
+        for (RoketLedger.Abandoned a : ledger.abandonedRuns(settings.lockTimeout())) {
+            if (!ledger.abandon(a.runId(), "abandoned: " + a.why())) {
+                continue; // another instance ended it first, and takes the date over
+            }
+            RoketRun dead = new RoketRun(a.runId(), a.date(), "schedule", false);
+            steps.report().run(dead, routes.common.status.StatusEvent.State.FAILED, "abandoned: " + a.why());
+            if (!a.why().startsWith("run ")) { // another run already holds the date: that one finishes it
+                try {
+                    RoketRun run = start(a.date(), "takeover", false);
+                    LOG.warn("roket-upload {}: run {} was abandoned ({}); run {} takes the date over", a.date(),
+                            a.runId(), a.why(), run.runId);
+                } catch (RoketLedger.DateBusyException e) {
+                    LOG.info("roket-upload {}: run {} was abandoned; not taking it over: {}", a.date(), a.runId(), e.getMessage());
+                }
+            }
+        }
+    }
+
     private boolean skipUploaded(String date) {
         java.util.Optional<String> done = ledger.succeededRun(date);
         done.ifPresent(run -> LOG.info("Scheduled roket-upload of {} skipped: already uploaded by {}", date, run));
