@@ -142,8 +142,9 @@ public class RoketLedger {
     }
 
     /**
-     * Runs the service started (triggers schedule, api, takeover) left RUNNING whose holder stopped: the date's claim is gone or another run's, its
-     * heartbeat is older than {@code lockTimeout}, or its holder is a process of this host that no longer exists.
+     * Runs the service started (triggers schedule, api, takeover) left RUNNING whose holder stopped: the date's claim
+     * is gone or another run's, its heartbeat is older than {@code lockTimeout}, or its holder is a process of this
+     * host that no longer exists. Runs of a Kamelet-fed dataset (not a date) are not the service's to take over.
      */
     public java.util.List<Abandoned> abandonedRuns(Duration lockTimeout) {
         java.time.Instant stale = java.time.Instant.now().minus(lockTimeout);
