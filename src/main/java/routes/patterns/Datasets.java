@@ -35,6 +35,9 @@ public class Datasets {
 
     private final Jdbc jdbc;
     private final double defaultMaxChangeRatio;
+    private final PipeClaims claims = new PipeClaims();
+    /** Set when another instance runs the pipe: this run does nothing, says nothing and counts no run. */
+    static final String BUSY = "pipeBusy";
 
     public Datasets(DataSource ds, double defaultMaxChangeRatio) {
         this.jdbc = new Jdbc(ds);
@@ -56,13 +59,21 @@ public class Datasets {
         String dataset = ex.getProperty(DATASET, String.class);
         boolean durable = Boolean.TRUE.equals(ex.getProperty("durable", Boolean.class));
         Map<String, Object> row = jdbc.tx(c -> {
-            if (Jdbc.update(c, "UPDATE patterns_pipes SET runs = runs + 1, dataset = COALESCE(?, dataset), durable = ?,"
-                    + " updated_at = CURRENT_TIMESTAMP WHERE pipe = ?", dataset, durable, pipe) == 0) {
-                Jdbc.update(c, "INSERT INTO patterns_pipes (pipe, dataset, durable, runs, updated_at)"
-                        + " VALUES (?, ?, ?, 1, CURRENT_TIMESTAMP)", pipe, dataset, durable);
+            // Two instances registering a new pipe at once: one inserts, the other waits for it and does nothing.
+            Jdbc.update(c, "INSERT INTO patterns_pipes (pipe, dataset, durable, runs, updated_at)"
+                    + " VALUES (?, ?, ?, 0, CURRENT_TIMESTAMP) ON CONFLICT DO NOTHING", pipe, dataset, durable);
+            if (!claims.claim(c, pipe)) {
+                return null;
             }
+            Jdbc.update(c, "UPDATE patterns_pipes SET runs = runs + 1, dataset = COALESCE(?, dataset), durable = ?,"
+                    + " updated_at = CURRENT_TIMESTAMP WHERE pipe = ?", dataset, durable, pipe);
             return Jdbc.one(c, "SELECT * FROM patterns_pipes WHERE pipe = ?", pipe);
         });
+        if (row == null) {
+            ex.setProperty(BUSY, true);
+            ex.setProperty("halted", true); // the collecting templates stop here; the sharing ones find no changes
+            return;
+        }
         String correlationId = pipe + "-run-" + row.get("runs");
         ex.setProperty("correlationId", correlationId);
         String wm = (String) row.get("watermark");
@@ -70,6 +81,9 @@ public class Datasets {
         boolean halted = "halted".equals(row.get("state"));
         ex.setProperty("halted", halted);
         PatternsLineage.describe(ex, pipe, correlationId);
+        if (halted) {
+            release(pipe); // the templates stop a halted run here, with nothing to end
+        }
         emit(ex, StatusEvent.status(correlationId, stage(pipe), halted ? State.SKIPPED : State.IN_PROGRESS,
                 halted ? "halted by its circuit breaker: " + row.get("halted_reason")
                         + " (commit or roll back the staged changes)" : "run started"));
@@ -77,7 +91,11 @@ public class Datasets {
 
     /** Records a failed run (the watermark stays where it was, so the next run reads the same changes again). */
     public void failed(Exchange ex) {
+        if (busy(ex)) {
+            return;
+        }
         String pipe = prop(ex, PIPE);
+        release(pipe);
         Exception e = ex.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         String reason = e == null ? "failed" : e.getClass().getSimpleName() + ": " + e.getMessage();
         String shortReason = reason.length() > 1900 ? reason.substring(0, 1900) : reason;
@@ -93,11 +111,28 @@ public class Datasets {
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("pipe", pipe);
         summary.put("entities", ex.getProperty("entityCount", 0, Integer.class));
-        jdbc.tx(c -> Jdbc.update(c, "UPDATE patterns_pipes SET last_error = NULL, last_run_at = CURRENT_TIMESTAMP,"
-                + " updated_at = CURRENT_TIMESTAMP WHERE pipe = ?", pipe));
+        if (busy(ex)) {
+            return summary;
+        }
+        jdbc.tx(c -> {
+            claims.release(c, pipe);
+            return Jdbc.update(c, "UPDATE patterns_pipes SET last_error = NULL, last_run_at = CURRENT_TIMESTAMP,"
+                    + " updated_at = CURRENT_TIMESTAMP WHERE pipe = ?", pipe);
+        });
         emit(ex, StatusEvent.status(ex.getProperty("correlationId", String.class), stage(pipe), State.SUCCESS,
                 "run finished: " + summary.get("entities") + " entities"));
         return summary;
+    }
+
+    private static boolean busy(Exchange ex) {
+        return Boolean.TRUE.equals(ex.getProperty(BUSY, Boolean.class));
+    }
+
+    private void release(String pipe) {
+        jdbc.tx(c -> {
+            claims.release(c, pipe);
+            return null;
+        });
     }
 
     // ------------------------------------------------------------------ collect
@@ -214,6 +249,7 @@ public class Datasets {
             s.put("tripped", false);
             return s;
         });
+        release(pipe);
         String correlationId = ex.getProperty("correlationId", String.class);
         PatternsMetrics.count(ex.getContext(), "entities.received", pipe, ((Number) summary.get("received")).longValue());
         if (Boolean.TRUE.equals(summary.get("tripped"))) {
@@ -401,6 +437,10 @@ public class Datasets {
      * {@code _hash}, {@code _version}, {@code _seq}. Sets {@code entityCount} and {@code lastSeq}.
      */
     public List<Map<String, Object>> changes(Exchange ex) {
+        if (busy(ex)) {
+            ex.setProperty("entityCount", 0);
+            return List.of();
+        }
         String source = prop(ex, "source");
         String wm = ex.getProperty("watermark", "", String.class);
         long since = wm.isEmpty() ? 0 : Long.parseLong(wm);

@@ -31,6 +31,8 @@ public class ReplayApi {
             exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
             exchange.getMessage().setHeader("Location", "/api/replays/" + id);
             return id;
+        } catch (ReplayOverlap.Overlapping e) {
+            return answer(exchange, 409, Map.of("error", e.getMessage()));
         } catch (ReplayParams.Invalid e) {
             return answer(exchange, 400, Map.of("error", e.getMessage()));
         }

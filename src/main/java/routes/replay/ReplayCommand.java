@@ -114,7 +114,12 @@ public class ReplayCommand implements Callable<Integer> {
             ReplayRuns service = app.camelContext().getRegistry().lookupByNameAndType("replayRuns", ReplayRuns.class);
             String runId;
             if (resume == null) {
-                runId = service.submit(params);
+                try {
+                    runId = service.submit(params);
+                } catch (ReplayOverlap.Overlapping e) {
+                    err.println("replay: " + e.getMessage());
+                    return FlowledgerCli.FAILED;
+                }
             } else {
                 runId = resume;
                 var run = service.ledger().run(runId);

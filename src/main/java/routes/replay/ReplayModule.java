@@ -77,7 +77,7 @@ public class ReplayModule implements PipelineModule {
         DruidSegments druid = new DruidSegments(config);
         OpenTransactions open = new OpenTransactions(ledger, kafka);
         Restore restore = new Restore(ledger, runs, events, open);
-        ReplayRuns replayRuns = new ReplayRuns(config, ledger, runs, events);
+        ReplayRuns replayRuns = new ReplayRuns(config, ledger, new ReplayOverlap(app.db().dataSource()), runs, events);
         // The steps of a day, in the order the replay-day route calls them (restore on failure).
         registry.accept("replayRuns", replayRuns);
         registry.accept("replayPreflight", new Preflight(ledger, runs, events, maxBadRatio));

@@ -39,6 +39,7 @@ public class ReplayRuns implements org.apache.camel.CamelContextAware {
     private final ReplayLedger ledger;
     private final ActiveRun.Registry runs;
     private final ReplayEvents events;
+    private final ReplayOverlap overlap;
     private final String owner;
     private final Duration lease;
     private org.apache.camel.CamelContext camel;
@@ -48,8 +49,9 @@ public class ReplayRuns implements org.apache.camel.CamelContextAware {
         return t;
     });
 
-    ReplayRuns(Config config, ReplayLedger ledger, ActiveRun.Registry runs, ReplayEvents events) {
+    ReplayRuns(Config config, ReplayLedger ledger, ReplayOverlap overlap, ActiveRun.Registry runs, ReplayEvents events) {
         this.config = config;
+        this.overlap = overlap;
         this.ledger = ledger;
         this.runs = runs;
         this.events = events;
@@ -75,9 +77,16 @@ public class ReplayRuns implements org.apache.camel.CamelContextAware {
         return lease;
     }
 
-    /** Checks the parameters (nothing changes when they are bad) and records a new run; returns its id. */
+    /**
+     * Checks the parameters (nothing changes when they are bad) and records a new run; returns its id. A run whose
+     * days an unfinished run (from this or any other instance on the metadata DB) already replays into the same topic
+     * is refused with {@link ReplayOverlap.Overlapping}: a second run would send those days into the topic again.
+     */
     public String submit(ReplayParams params) throws ReplayParams.Invalid {
         ReplayParams.Plan plan = params.resolve(config);
+        if (!plan.dryRun()) {
+            overlap.refuse(plan);
+        }
         String id = "replay-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now())
                 + "-" + UUID.randomUUID().toString().substring(0, 6);
         try {

@@ -137,6 +137,61 @@ public class RoketLedger {
 
     // ------------------------------------------------------------------ runs
 
+    /** A run of a date left RUNNING by a process that died: its id, date, and why it counts as dead. */
+    public record Abandoned(String runId, String date, String why) {
+    }
+
+    /**
+     * Runs the service started (triggers schedule, api, takeover) left RUNNING whose holder stopped: the date's claim
+     * is gone or another run's, its heartbeat is older than {@code lockTimeout}, or its holder is a process of this
+     * host that no longer exists. Runs of a Kamelet-fed dataset (not a date) are not the service's to take over.
+     */
+    public java.util.List<Abandoned> abandonedRuns(Duration lockTimeout) {
+        java.time.Instant stale = java.time.Instant.now().minus(lockTimeout);
+        java.util.List<Abandoned> out = new java.util.ArrayList<>();
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT r.run_id, r.upload_date,"
+                + " l.run_id, l.owner, l.heartbeat_at FROM roket_run r LEFT JOIN roket_date_lock l ON l.upload_date = r.upload_date"
+                + " WHERE r.state = 'RUNNING' AND r.trigger_name IN ('schedule', 'api', 'takeover') ORDER BY r.started_at")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String runId = rs.getString(1);
+                    String holder = rs.getString(3);
+                    java.util.Optional<String> dead = ClaimOwner.deadOnThisHost(rs.getString(4));
+                    String why = holder == null ? "its claim on the date is gone"
+                            : !holder.equals(runId) ? "run " + holder + " holds the date now"
+                            : rs.getTimestamp(5).toInstant().isBefore(stale) ? "no heartbeat since " + rs.getTimestamp(5).toInstant()
+                            : dead.orElse(null);
+                    if (why != null && isDate(rs.getString(2))) {
+                        out.add(new Abandoned(runId, rs.getString(2), why));
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the running uploads: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** Ends an abandoned run as FAILED; true for the one caller that did it (several instances may try). */
+    public boolean abandon(String runId, String message) {
+        return update("UPDATE roket_run SET state = 'FAILED', message = ?, finished_at = ? WHERE run_id = ? AND state = 'RUNNING'",
+                RoketSql.excerpt(message, 2000), now(), runId) == 1;
+    }
+
+    /** The run that uploaded the date (SUCCEEDED), as "run X at T (trigger)", or empty when none did. */
+    public java.util.Optional<String> succeededRun(String date) {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT run_id, finished_at,"
+                + " trigger_name FROM roket_run WHERE upload_date = ? AND state = 'SUCCEEDED' ORDER BY finished_at DESC")) {
+            ps.setString(1, date);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? java.util.Optional.of("run " + rs.getString(1) + " at "
+                        + rs.getTimestamp(2).toInstant() + " (" + rs.getString(3) + ")") : java.util.Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the runs of " + date + ": " + e.getMessage(), e);
+        }
+    }
+
     public void runStarted(String runId, String date, String trigger) {
         update("INSERT INTO roket_run (run_id, upload_date, trigger_name, state, started_at) VALUES (?, ?, ?, 'RUNNING', ?)",
                 runId, date, trigger, now());

@@ -174,6 +174,10 @@ public class RoketRunSteps {
         run.abort(msg);
     }
 
+    RoketReport report() {
+        return report;
+    }
+
     /** Resolves uncertain batches sent again, writes the run down, releases the claim, reports the verdict. */
     public RoketRun.Summary finish(RoketRun run, boolean upload) {
         if (run.done.isDone()) {

@@ -98,15 +98,62 @@ public class RoketUploads implements CamelContextAware {
         return run.done.join();
     }
 
-    /** The cron trigger: yesterday's date. A date already running is left to that run. */
+    /**
+     * The cron trigger: yesterday's date, once. Every instance fires the schedule; a date already running is left
+     * to that run, and a date a run already uploaded (SUCCEEDED, from any instance) is not run again, so N replicas
+     * upload each date once. A date whose run failed or was killed is run again by the next fire (if the cron fires
+     * more than once a day), which sends only what is not delivered.
+     */
     public void scheduled(Exchange exchange) {
         String date = yesterday().toString();
         try {
-            RoketRun.Summary s = upload(date, "schedule", false);
-            LOG.info("{}", s.format());
+            if (skipUploaded(date)) {
+                return; // the usual case on N instances, answered without touching the date's claim
+            }
+            RoketRun run = new RoketRun(UUID.randomUUID().toString(), date, "schedule", false);
+            // Asked again while holding the date's claim: a run that succeeded wrote that down before releasing it.
+            ledger.claim(run.date, run.runId, owner, settings.lockTimeout());
+            if (skipUploaded(date)) {
+                ledger.release(run.date, run.runId);
+                return;
+            }
+            claimed(run);
+            execute(run);
+            LOG.info("{}", run.done.join().format());
         } catch (RoketLedger.DateBusyException e) {
-            LOG.warn("Scheduled roket-upload not started: {}", e.getMessage());
+            LOG.info("Scheduled roket-upload of {} not started: {}", date, e.getMessage());
         }
+    }
+
+    /**
+     * Finishes what a killed instance left: a run the service started (schedule, API) whose holder died (see {@link RoketLedger#abandonedRuns})
+     * is marked FAILED by the one instance whose guarded update wins, which then runs the date again (trigger
+     * {@code takeover}): the batches the dead run had in flight are uncertain and resent, nothing delivered is sent.
+     * Not an {@code upload} command's run: whoever ran the command sees it fail and runs it again.
+     */
+    public void recoverAbandoned(Exchange exchange) {
+        for (RoketLedger.Abandoned a : ledger.abandonedRuns(settings.lockTimeout())) {
+            if (!ledger.abandon(a.runId(), "abandoned: " + a.why())) {
+                continue; // another instance ended it first, and takes the date over
+            }
+            RoketRun dead = new RoketRun(a.runId(), a.date(), "schedule", false);
+            steps.report().run(dead, routes.common.status.StatusEvent.State.FAILED, "abandoned: " + a.why());
+            if (!a.why().startsWith("run ")) { // another run already holds the date: that one finishes it
+                try {
+                    RoketRun run = start(a.date(), "takeover", false);
+                    LOG.warn("roket-upload {}: run {} was abandoned ({}); run {} takes the date over", a.date(),
+                            a.runId(), a.why(), run.runId);
+                } catch (RoketLedger.DateBusyException e) {
+                    LOG.info("roket-upload {}: run {} was abandoned; not taking it over: {}", a.date(), a.runId(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    private boolean skipUploaded(String date) {
+        java.util.Optional<String> done = ledger.succeededRun(date);
+        done.ifPresent(run -> LOG.info("Scheduled roket-upload of {} skipped: already uploaded by {}", date, run));
+        return done.isPresent();
     }
 
     /** POST /api/roket/uploads?date=D[&releaseHeld=true]: 202 with the run id, 400 bad date, 409 running. */
@@ -161,6 +208,11 @@ public class RoketUploads implements CamelContextAware {
     RoketRun claim(RoketRun run) {
         steps.describe(run); // every run (upload or Kamelet) passes here before its first status event
         ledger.claim(run.date, run.runId, owner, settings.lockTimeout());
+        return claimed(run);
+    }
+
+    /** Writes down the run whose date is claimed and keeps the claim alive while it runs. */
+    private RoketRun claimed(RoketRun run) {
         try {
             ledger.runStarted(run.runId, run.date, run.trigger);
         } catch (RuntimeException e) {

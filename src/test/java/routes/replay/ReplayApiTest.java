@@ -130,4 +130,38 @@ class ReplayApiTest {
                     .extracting(e -> e.properties().recordCount()).containsExactly(25L, 25L);
         }
     }
+
+    @Test
+    void the_same_days_into_the_same_topic_are_refused_while_a_run_of_them_is_unfinished() throws Exception {
+        http.stubFor(post(urlEqualTo("/druid/v2/sql")).willReturn(okJson("[]")));
+        BlobContainerClient container = ReplayTestSupport.newContainer();
+        put(container, "raw/2019-12-01-00.json.gz", ndjson(lines("2019-12-01", 0, 20_000), true));
+        String topic = ReplayTestSupport.newTopic();
+        try (FlowledgerApp app = TestApp.start(Map.of(
+                "flowledger.replay.enabled", "true",
+                "flowledger.api.password", "api-secret-1",
+                "flowledger.kafka.brokers", KafkaServer.bootstrapServers(),
+                "flowledger.azure.connection-string", AzuriteServer.connectionString(),
+                "flowledger.druid.url", WireMockServers.url(http)))) {
+            String api = "http://127.0.0.1:" + app.httpPort() + "/api/replays";
+            String body = "{\"startDate\":\"2019-12-01\",\"endDate\":\"2019-12-01\",\"topic\":\"" + topic
+                    + "\",\"bucket\":\"" + container.getBlobContainerName() + "\",\"prefix\":\"raw\"}";
+            String id = JSON.readTree(send(api, body, "api-secret-1").body()).path("id").asText();
+
+            // Another instance (or a second click) asking for one of those days into that topic: it would send it twice.
+            HttpResponse<String> again = send(api, body, "api-secret-1");
+            assertThat(again.statusCode()).isEqualTo(409);
+            assertThat(JSON.readTree(again.body()).path("error").asText()).contains("replay run " + id).contains(topic);
+
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    JSON.readTree(send(api + "/" + id, null, null).body()).path("finished").asBoolean());
+            assertThat(ReplayTestSupport.consumeAll(KafkaServer.bootstrapServers(), topic)).hasSize(20_000);
+            // Once that run has finished, replaying the days again is the user's call.
+            HttpResponse<String> later = send(api, body, "api-secret-1");
+            assertThat(later.statusCode()).isEqualTo(202);
+            String second = JSON.readTree(later.body()).path("id").asText();
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    JSON.readTree(send(api + "/" + second, null, null).body()).path("finished").asBoolean());
+        }
+    }
 }

@@ -96,6 +96,36 @@ class RoketCrashTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void a_run_the_service_started_is_finished_by_another_instance_once_its_instance_died() throws Exception {
+        RoketFixture f = new RoketFixture(TestDatabase.POSTGRES).rows(DATE, 0, ROWS);
+        roket.stubFor(post(urlPathEqualTo("/api/records")).willReturn(aResponse().withStatus(201).withFixedDelay(300)));
+        Map<String, String> settings = f.settings(roket);
+        settings.put("flowledger.roket.batch-size", String.valueOf(BATCH));
+        settings.put("flowledger.roket.concurrency", "2");
+        settings.put("flowledger.roket.request-timeout", "5000");
+
+        FlowledgerApp first = RoketFixture.start(settings);
+        RoketRun run = RoketFixture.uploads(first).start(DATE, "api", false);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+                .until(() -> roket.getAllServeEvents().size() >= 4);
+        crash(first);
+
+        // Nobody asks the second instance to do anything: its recovery finds the run without a heartbeat.
+        try (FlowledgerApp second = RoketFixture.start(settings)) {
+            RoketQueries ledger = RoketFixture.uploads(second).ledger();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> ledger.runs(DATE)
+                    .stream().anyMatch(r -> "SUCCEEDED".equals(r.get("state")) && "takeover".equals(r.get("trigger_name"))));
+            assertThat(ledger.runs(DATE)).filteredOn(r -> run.runId.equals(r.get("run_id"))).extracting(r -> r.get("state"))
+                    .as("the dead run is ended, as abandoned").containsExactly("FAILED");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(RoketFixture.stored(roket))
+                    .as("every record arrived").containsOnlyKeys(RoketFixture.ids(0, ROWS)));
+            Set<String> twice = RoketFixture.stored(roket).entrySet().stream().filter(e -> e.getValue() > 1)
+                    .map(Map.Entry::getKey).collect(Collectors.toSet());
+            assertThat(ledger.uncertainRecordIds(DATE)).containsAll(twice);
+        }
+    }
+
     /** Like a killed process: the ledger connections go first, then Camel stops; nothing is cleaned up. */
     private static void crash(FlowledgerApp app) {
         app.db().close();

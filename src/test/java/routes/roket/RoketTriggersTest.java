@@ -179,9 +179,25 @@ class RoketTriggersTest {
         settings.put("flowledger.roket.schedule", "0/1 * * * * ?");
         try (FlowledgerApp app = RoketFixture.start(settings)) {
             RoketQueries ledger = RoketFixture.uploads(app).ledger();
+            java.util.concurrent.atomic.AtomicInteger fires = new java.util.concurrent.atomic.AtomicInteger();
+            org.apache.camel.support.EventNotifierSupport counter = new org.apache.camel.support.EventNotifierSupport() {
+                @Override
+                public void notify(org.apache.camel.spi.CamelEvent event) {
+                    if (event instanceof org.apache.camel.spi.CamelEvent.ExchangeCompletedEvent e
+                            && "roket-upload-schedule".equals(e.getExchange().getFromRouteId())) {
+                        fires.incrementAndGet();
+                    }
+                }
+            };
+            app.camelContext().getManagementStrategy().addEventNotifier(counter);
+            counter.start();
             await().atMost(Duration.ofSeconds(30)).until(() -> ledger.runs(yesterday).stream()
                     .anyMatch(r -> "SUCCEEDED".equals(r.get("state")) && "schedule".equals(r.get("trigger_name"))));
+            // Later fires (of this or any other instance) find the date uploaded and leave it: one run per date.
+            int before = fires.get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> fires.get() >= before + 3);
             app.camelContext().getRouteController().stopRoute("roket-upload-schedule");
+            assertThat(ledger.runs(yesterday)).hasSize(1);
         }
         assertThat(RoketFixture.stored(roket)).hasSize(15);
         assertThat(RoketFixture.stored(roket).values()).containsOnly(1);
