@@ -81,7 +81,7 @@ public class FlowledgerCli implements Callable<Integer> {
     public Config loadConfig(java.util.Map<String, String> overlay) {
         Config config = Config.load(configFile, System.getenv(), System.getProperties(), overlay);
         LogSetup.configure(config.get("flowledger.log.format"), config.secretValues());
-        FlowledgerApp.validate(config);
+        StartupChecks.validate(config);
         return config;
     }
 

@@ -1,5 +1,6 @@
 package routes.cubic;
 
+import routes.app.StartupChecks;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -42,7 +43,7 @@ public class CubicModule implements PipelineModule {
         // What the batcher and the DMAP fetch write lands under tables of their own: registered with them.
         CubicKafkaBatcher.Settings kafka = CubicKafkaBatcher.Settings.from(config);
         if (!kafka.topics().isEmpty()) {
-            FlowledgerApp.checkKafka(config, kafka.brokers()); // refused credentials stop the start in one line
+            StartupChecks.checkKafka(config, kafka.brokers()); // refused credentials stop the start in one line
         }
         CubicDmapFetcher.Settings dmapSettings = CubicDmapFetcher.Settings.from(config);
         for (String topic : kafka.topics()) {

@@ -1,5 +1,6 @@
 package routes.replay;
 
+import routes.app.StartupChecks;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.Map;
@@ -91,7 +92,7 @@ public class ReplayCommand implements Callable<Integer> {
         Config config = parent.loadConfig(Map.of("flowledger.replay.enabled", "true"));
         if (!config.getBoolean("flowledger.replay.enabled")) {
             config = config.with(Map.of("flowledger.replay.enabled", "true"));
-            FlowledgerApp.validate(config);
+            StartupChecks.validate(config);
         }
         if (resume == null) {
             try {
@@ -101,7 +102,7 @@ public class ReplayCommand implements Callable<Integer> {
                 return FlowledgerCli.USAGE;
             }
             // Refused credentials stop the run here, before any day is backed up or deleted.
-            FlowledgerApp.checkKafka(config, brokerList == null || brokerList.isBlank()
+            StartupChecks.checkKafka(config, brokerList == null || brokerList.isBlank()
                     ? config.get("flowledger.kafka.brokers") : brokerList.trim());
             String container = bucket == null || bucket.isBlank() ? config.get("flowledger.replay.bucket") : bucket.trim();
             if ("azure".equalsIgnoreCase(config.get("flowledger.replay.store"))) {

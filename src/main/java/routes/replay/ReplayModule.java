@@ -1,5 +1,6 @@
 package routes.replay;
 
+import routes.app.StartupChecks;
 import java.util.List;
 import java.util.function.BiConsumer;
 import routes.app.Config;
@@ -19,7 +20,7 @@ public class ReplayModule implements PipelineModule {
             try {
                 AzureBlobClients.from(c::get).validate();
             } catch (InvalidSetting e) {
-                throw FlowledgerApp.configError(c, e);
+                throw StartupChecks.configError(c, e);
             }
         } else {
             S3Clients.validate(c);

@@ -79,7 +79,7 @@ class ConfigTest {
     @Test
     void invalid_values_name_the_key_the_problem_and_where_the_value_came_from() {
         Config c = Config.load(null, Map.of("FLOWLEDGER_HTTP_PORT", "eighty"), new Properties(), Map.of());
-        assertThatThrownBy(() -> FlowledgerApp.validate(c))
+        assertThatThrownBy(() -> StartupChecks.validate(c))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("flowledger.http.port: value 'eighty' must be a whole number between 1 and 65535"
                         + " (from environment FLOWLEDGER_HTTP_PORT)");
@@ -97,7 +97,7 @@ class ConfigTest {
     void enabling_a_pipeline_this_build_does_not_have_is_refused() {
         Config c = Config.load(null, Map.of(), new Properties(), Map.of("flowledger.patterns.enabled", "true"));
         org.junit.jupiter.api.Assumptions.assumeFalse(Pipeline.PATTERNS.isAvailable(), "patterns pipeline exists now");
-        assertThatThrownBy(() -> FlowledgerApp.validate(c)).hasMessageContaining("flowledger.patterns.enabled")
+        assertThatThrownBy(() -> StartupChecks.validate(c)).hasMessageContaining("flowledger.patterns.enabled")
                 .hasMessageContaining("no patterns pipeline");
     }
 

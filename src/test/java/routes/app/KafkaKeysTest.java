@@ -87,31 +87,31 @@ class KafkaKeysTest {
 
     @Test
     void each_kafka_key_is_validated_with_one_line_and_secrets_are_never_shown() throws Exception {
-        assertThatThrownBy(() -> FlowledgerApp.validate(load(Map.of("flowledger.kafka.security-protocol", "TLS"))))
+        assertThatThrownBy(() -> StartupChecks.validate(load(Map.of("flowledger.kafka.security-protocol", "TLS"))))
                 .hasMessageStartingWith("flowledger.kafka.security-protocol: value 'TLS' must be one of PLAINTEXT, SSL,"
                         + " SASL_PLAINTEXT, SASL_SSL");
-        assertThatThrownBy(() -> FlowledgerApp.validate(secure(Map.of("flowledger.kafka.sasl.mechanism", "GSSAPI"))))
+        assertThatThrownBy(() -> StartupChecks.validate(secure(Map.of("flowledger.kafka.sasl.mechanism", "GSSAPI"))))
                 .hasMessageStartingWith("flowledger.kafka.sasl.mechanism: value 'GSSAPI' must be one of PLAIN,"
                         + " SCRAM-SHA-256, SCRAM-SHA-512");
-        assertThatThrownBy(() -> FlowledgerApp.validate(secure(Map.of("flowledger.kafka.sasl.password", ""))))
+        assertThatThrownBy(() -> StartupChecks.validate(secure(Map.of("flowledger.kafka.sasl.password", ""))))
                 .hasMessageStartingWith("flowledger.kafka.sasl.password: is required with SASL_SSL");
-        assertThatThrownBy(() -> FlowledgerApp.validate(secure(Map.of("flowledger.kafka.ssl.truststore-location",
+        assertThatThrownBy(() -> StartupChecks.validate(secure(Map.of("flowledger.kafka.ssl.truststore-location",
                 dir.resolve("missing.p12").toString(), "flowledger.kafka.ssl.truststore-type", "PKCS12"))))
                 .hasMessageStartingWith("flowledger.kafka.ssl.truststore-location: value '" + dir.resolve("missing.p12")
                         + "' is not a readable file");
-        assertThatThrownBy(() -> FlowledgerApp.validate(secure(Map.of("flowledger.kafka.ssl.truststore-password",
+        assertThatThrownBy(() -> StartupChecks.validate(secure(Map.of("flowledger.kafka.ssl.truststore-password",
                 "store-secret"))))
                 .hasMessageStartingWith("flowledger.kafka.ssl.truststore-password: value (secret) must be empty for a PEM"
                         + " truststore").hasMessageNotContaining("store-secret");
-        assertThatThrownBy(() -> FlowledgerApp.validate(load(Map.of("flowledger.kafka.sasl.password", "pw-secret-2"))))
+        assertThatThrownBy(() -> StartupChecks.validate(load(Map.of("flowledger.kafka.sasl.password", "pw-secret-2"))))
                 .as("a password the PLAINTEXT protocol would ignore")
                 .hasMessageStartingWith("flowledger.kafka.sasl.password: value (secret) is set but"
                         + " flowledger.kafka.security-protocol is PLAINTEXT: it is only used with SASL_PLAINTEXT or SASL_SSL")
                 .hasMessageNotContaining("pw-secret-2");
-        assertThatThrownBy(() -> FlowledgerApp.validate(secure(Map.of("flowledger.kafka.ssl.endpoint-identification",
+        assertThatThrownBy(() -> StartupChecks.validate(secure(Map.of("flowledger.kafka.ssl.endpoint-identification",
                 "off")))).hasMessageStartingWith("flowledger.kafka.ssl.endpoint-identification: value 'off' must be one of"
                         + " https, none");
-        FlowledgerApp.validate(secure(Map.of()));
+        StartupChecks.validate(secure(Map.of()));
         assertThat(secure(Map.of()).secretValues()).contains("pw-secret-1");
     }
 

@@ -209,7 +209,7 @@ final class KubernetesManifests {
         }
         try {
             Config config = Config.load(null, env, new Properties(), Map.of());
-            FlowledgerApp.validate(config);
+            StartupChecks.validate(config);
             return config;
         } catch (ConfigException e) {
             problems.add(workload + ": flowledger refuses its configuration: " + e.getMessage());

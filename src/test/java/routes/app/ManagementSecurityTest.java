@@ -180,7 +180,7 @@ class ManagementSecurityTest {
 
     @Test
     void a_listen_address_that_is_not_an_address_is_refused_at_start_naming_the_key() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> FlowledgerApp.validate(TestApp.config(
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StartupChecks.validate(TestApp.config(
                         Map.of("flowledger.management.host", "every interface"))))
                 .hasMessageContaining("flowledger.management.host");
     }

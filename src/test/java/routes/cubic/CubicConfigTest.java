@@ -1,5 +1,6 @@
 package routes.cubic;
 
+import routes.app.StartupChecks;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.LinkedHashMap;
@@ -20,7 +21,7 @@ class CubicConfigTest {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("flowledger.cubic-ingestion.enabled", "true");
         m.put(key, value);
-        assertThatThrownBy(() -> FlowledgerApp.validate(TestApp.config(m)))
+        assertThatThrownBy(() -> StartupChecks.validate(TestApp.config(m)))
                 .isInstanceOf(ConfigException.class).hasMessageContaining(named).hasMessageContaining(says);
     }
 

@@ -1,5 +1,6 @@
 package routes.patterns;
 
+import routes.app.StartupChecks;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -90,10 +91,10 @@ class PatternsApiTest {
 
     @Test
     void a_bad_max_change_ratio_is_refused_naming_the_key() {
-        assertThatThrownBy(() -> FlowledgerApp.validate(TestApp.config(Map.of("flowledger.patterns.enabled", "true",
+        assertThatThrownBy(() -> StartupChecks.validate(TestApp.config(Map.of("flowledger.patterns.enabled", "true",
                 "flowledger.patterns.max-change-ratio", "none"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("flowledger.patterns.max-change-ratio");
-        assertThatThrownBy(() -> FlowledgerApp.validate(TestApp.config(Map.of("flowledger.patterns.enabled", "true",
+        assertThatThrownBy(() -> StartupChecks.validate(TestApp.config(Map.of("flowledger.patterns.enabled", "true",
                 "flowledger.patterns.concurrency", "0"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("flowledger.patterns.concurrency");
     }

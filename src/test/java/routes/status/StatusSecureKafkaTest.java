@@ -1,5 +1,6 @@
 package routes.status;
 
+import routes.app.StartupChecks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -100,8 +101,8 @@ class StatusSecureKafkaTest {
         s.remove("flowledger.kafka.ssl.truststore-location"); // the JVM's public CAs: the private CA is not among them
         s.remove("flowledger.kafka.ssl.truststore-password");
         routes.app.Config c = TestApp.config(s);
-        FlowledgerApp.validate(c);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> FlowledgerApp.checkKafka(c,
+        StartupChecks.validate(c);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StartupChecks.checkKafka(c,
                         SecureKafkaServer.bootstrapServers()))
                 .isInstanceOf(routes.app.ConfigException.class)
                 .hasMessageStartingWith("flowledger.kafka.ssl.truststore-location: Kafka TLS handshake failed at "

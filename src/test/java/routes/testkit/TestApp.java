@@ -1,5 +1,6 @@
 package routes.testkit;
 
+import routes.app.StartupChecks;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -76,7 +77,7 @@ public final class TestApp {
 
     public static FlowledgerApp start(Map<String, String> settings) throws Exception {
         Config config = config(settings);
-        FlowledgerApp.validate(config);
+        StartupChecks.validate(config);
         return new FlowledgerApp(config).start();
     }
 }

@@ -1,5 +1,6 @@
 package routes.common.lineage;
 
+import routes.app.StartupChecks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -45,7 +46,7 @@ class LineageConfigTest {
                 "flowledger.lineage.namespace", "my namespace", "flowledger.lineage.timeout", "0").entrySet()) {
             Map<String, String> settings = new java.util.HashMap<>(Map.of("flowledger.lineage.url", "http://127.0.0.1:1"));
             settings.put(bad.getKey(), bad.getValue());
-            assertThatThrownBy(() -> FlowledgerApp.validate(TestApp.config(settings)))
+            assertThatThrownBy(() -> StartupChecks.validate(TestApp.config(settings)))
                     .isInstanceOf(ConfigException.class).hasMessageStartingWith(bad.getKey() + ": ");
         }
     }
