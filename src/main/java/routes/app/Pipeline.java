@@ -40,12 +40,6 @@ public enum Pipeline {
         return routeFiles;
     }
 
-    /** True when this build ships the pipeline's routes (a pipeline lands with its issue). */
-    public boolean isAvailable() {
-        return routeFiles.stream().filter(f -> !f.contains("*"))
-                .anyMatch(f -> Pipeline.class.getClassLoader().getResource("routes/" + f) != null);
-    }
-
     public boolean isEnabled(Config config) {
         return config.getBoolean(enabledKey());
     }

@@ -94,14 +94,6 @@ class ConfigTest {
     }
 
     @Test
-    void enabling_a_pipeline_this_build_does_not_have_is_refused() {
-        Config c = Config.load(null, Map.of(), new Properties(), Map.of("flowledger.patterns.enabled", "true"));
-        org.junit.jupiter.api.Assumptions.assumeFalse(Pipeline.PATTERNS.isAvailable(), "patterns pipeline exists now");
-        assertThatThrownBy(() -> StartupChecks.validate(c)).hasMessageContaining("flowledger.patterns.enabled")
-                .hasMessageContaining("no patterns pipeline");
-    }
-
-    @Test
     void booleans_durations_and_choices_are_checked() {
         Config c = Config.load(null, Map.of(), new Properties(), Map.of("flowledger.routes.reload", "yes",
                 "flowledger.cubic.poll-interval", "every minute", "flowledger.log.format", "xml"));
