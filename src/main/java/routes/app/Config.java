@@ -188,10 +188,6 @@ public final class Config {
         return out;
     }
 
-    public Map<String, String> asMap() {
-        return values;
-    }
-
     public Properties asProperties() {
         Properties p = new Properties();
         values.forEach(p::setProperty);

@@ -143,11 +143,6 @@ public class RoketSink implements CamelContextAware {
                 && System.nanoTime() - run.lastRecordNanos >= settings.sinkIdleTimeout().toNanos();
     }
 
-    /** The runs open right now (for tests and the summary of a stopping service). */
-    public Map<String, RoketRun> openRuns() {
-        return Map.copyOf(runs);
-    }
-
     public void shutdown() {
         closer.shutdownNow();
     }

@@ -36,7 +36,7 @@ class ConfigTest {
             "flowledger.cubic.incoming-bucket", "flowledger.cubic.springboard-bucket", "flowledger.cubic.archive-bucket",
             "flowledger.cubic.error-bucket", "flowledger.cubic.tables", "flowledger.cubic.poll-interval",
             "flowledger.azure.connection-string", "flowledger.druid.url", "flowledger.slack.webhook-url"}) {
-            assertThat(c.asMap()).as(key).containsKey(key);
+            assertThat(c.asProperties().stringPropertyNames()).as(key).contains(key);
         }
         assertThat(c.get("flowledger.http.port")).isEqualTo("8080");
         assertThat(c.get("flowledger.management.port")).isEqualTo("9876");

@@ -16,7 +16,7 @@ class ReadmeTest {
     void every_configuration_key_is_documented_in_the_readme() throws Exception {
         String readme = Files.readString(Path.of("README.md"));
         Config defaults = Config.load(null, Map.of(), new Properties(), Map.of());
-        var undocumented = defaults.asMap().keySet().stream()
+        var undocumented = defaults.asProperties().stringPropertyNames().stream()
                 .filter(k -> k.startsWith("flowledger."))
                 .filter(k -> !readme.contains("`" + k + "`") && !documentedAsGroup(readme, k))
                 .sorted().collect(Collectors.toList());
