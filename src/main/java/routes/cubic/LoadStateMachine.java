@@ -230,11 +230,6 @@ public class LoadStateMachine {
                 + " WHERE id = ? AND status = ? AND owner = ?", now.plus(lease), now, loadId, status.db(), instance) == 1);
     }
 
-    /** The work this instance takes on now, as one list (see {@link #claimUnits(int)}). */
-    public List<CubicLoad> claimWork(int max) {
-        return claimUnits(max).stream().flatMap(List::stream).toList();
-    }
-
     /**
      * The work this instance takes on now, at most {@code max} loads, as units: the loads of one unit are worked
      * through one after the other in the unit's order, units in parallel. First loads whose holder's lease ran out

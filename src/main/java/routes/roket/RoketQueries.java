@@ -82,17 +82,6 @@ public class RoketQueries {
         return out;
     }
 
-    /** Record ids of every UNCERTAIN batch of the date (open or resolved): the possible duplicates. */
-    public Set<String> uncertainRecordIds(String date) {
-        Set<String> out = new HashSet<>();
-        for (Map<String, Object> b : batches(date)) {
-            if ("UNCERTAIN".equals(b.get("state"))) {
-                out.addAll(RoketSql.parseIds((String) b.get("record_ids")));
-            }
-        }
-        return out;
-    }
-
     public List<String> rejectedRecordIds(String date) {
         List<String> out = new ArrayList<>();
         query("SELECT DISTINCT record_id FROM roket_rejected_record WHERE upload_date = ? ORDER BY record_id", date)

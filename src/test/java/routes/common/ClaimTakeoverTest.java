@@ -128,7 +128,7 @@ class ClaimTakeoverTest {
         long orphan = heldLoad("cubic/dmap/sample/20261120.csv", deadPid() + "@" + HOST + "/1a2b");
         long elsewhere = heldLoad("cubic/dmap/sample/20261121.csv", deadPid() + "@some-other-host/3c4d");
         LoadStateMachine machine = new LoadStateMachine(db.dataSource(), ClaimOwner.current("me"), Duration.ofMinutes(10));
-        assertThat(machine.claimWork(10)).extracting(CubicLoad::id).containsExactly(orphan);
+        assertThat(routes.cubic.LoadWork.claim(machine, 10)).extracting(CubicLoad::id).containsExactly(orphan);
         assertThat(machine.find(elsewhere).orElseThrow().status()).isEqualTo(LoadStatus.INGESTING);
     }
 

@@ -96,7 +96,7 @@ class LoadStateMachineTest {
             LoadStateMachine survivor = new LoadStateMachine(db.dataSource(), "survivor", Duration.ofMinutes(5));
             assertThat(crashed.apply(id, LoadStateMachine.Transition.CLAIM_INGEST, null)).isTrue();
             Thread.sleep(20);
-            List<CubicLoad> work = survivor.claimWork(10);
+            List<CubicLoad> work = LoadWork.claim(survivor, 10);
             assertThat(work).extracting(CubicLoad::id).containsExactly(id);
             assertThat(work.get(0).status()).isEqualTo(LoadStatus.INGESTING);
             assertThat(work.get(0).attempts()).isEqualTo(2);
@@ -156,7 +156,7 @@ class LoadStateMachineTest {
                 fs.add(pool.submit(() -> {
                     go.await();
                     for (int round = 0; round < 10; round++) {
-                        for (CubicLoad l : m.claimWork(7)) {
+                        for (CubicLoad l : LoadWork.claim(m, 7)) {
                             if (!claimed.add(l.id())) {
                                 duplicates.add(l.id());
                             }

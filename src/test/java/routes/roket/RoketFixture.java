@@ -26,6 +26,17 @@ final class RoketFixture {
     static final String TOKEN = "test-roket-token";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Record ids of every UNCERTAIN batch of the date (open or resolved): the possible duplicates the ledger names. */
+    static java.util.Set<String> uncertainRecordIds(RoketQueries ledger, String date) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (Map<String, Object> b : ledger.batches(date)) {
+            if ("UNCERTAIN".equals(b.get("state"))) {
+                out.addAll(RoketSql.parseIds((String) b.get("record_ids")));
+            }
+        }
+        return out;
+    }
+
     final TestDatabase database;
     final String sourceUrl;
     final String ledgerUrl;

@@ -85,7 +85,7 @@ class RoketKillTest {
             Map<String, Integer> stored = RoketFixture.stored(roket);
             Set<String> twice = stored.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
                     .collect(Collectors.toSet());
-            Set<String> uncertain = uploads.ledger().uncertainRecordIds(DATE);
+            Set<String> uncertain = RoketFixture.uncertainRecordIds(uploads.ledger(), DATE);
             assertThat(stored.values()).allMatch(n -> n <= 2);
             assertThat(uncertain).as("arrived twice => reported uncertain").containsAll(twice);
             assertThat(s.possibleDuplicates()).isEqualTo(uncertain.size());
