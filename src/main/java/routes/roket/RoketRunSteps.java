@@ -201,6 +201,7 @@ public class RoketRunSteps {
         } catch (RuntimeException e) {
             LOG.error("roket-upload {}: could not write the end of run {}: {}", run.date, run.runId, e.getMessage());
         }
+        report.skipped(run, summary.skipped());
         report.run(run, summary.succeeded() ? StatusEvent.State.SUCCESS : StatusEvent.State.FAILED,
                 summary.message() + String.format(" (rows %d, skipped %d, delivered %d, rejected %d, uncertain %d,"
                         + " held %d, possible duplicates %d)", summary.rowsRead(), summary.skipped(),
