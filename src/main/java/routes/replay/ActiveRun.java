@@ -20,6 +20,8 @@ final class ActiveRun {
     final Map<String, Map<String, java.util.BitSet>> badLines = new ConcurrentHashMap<>();
     /** Per day, the files a dry run would delete per dependent source. */
     final Map<String, Map<String, Integer>> dryRunFiles = new ConcurrentHashMap<>();
+    /** Per day, the records its pre-flight found to replay: a day that fails later counts them as failed. */
+    final Map<String, Long> dayRecords = new ConcurrentHashMap<>();
     ScheduledFuture<?> heartbeat;
 
     ActiveRun(String runId, ReplayParams.Plan plan, ReplayStore store) {
