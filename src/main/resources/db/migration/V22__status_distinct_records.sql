@@ -3,7 +3,8 @@
 -- status ('D': done, whatever the outcome) and one more once it failed ('F'). The writer inserts these keys with
 -- ON CONFLICT DO NOTHING and adds a key's records to records_done / records_failed only when the insert was new:
 -- set-based, no per-event query. records: how many records the key covers (its first terminal message's
--- recordCount). Purged with the raw rows (received before the retention cutoff).
+-- recordCount). Purged by dataflow, once the dataflow was last heard of before the retention cutoff (through
+-- status_dataflow_recent and this primary key: no index of its own, so a write pays for one index only).
 CREATE TABLE status_record (
     correlation_id VARCHAR(200) NOT NULL,
     record_id      VARCHAR(200) NOT NULL,
@@ -12,7 +13,6 @@ CREATE TABLE status_record (
     counted_at     TIMESTAMP WITH TIME ZONE NOT NULL,
     PRIMARY KEY (correlation_id, record_id, outcome)
 );
-CREATE INDEX status_record_counted ON status_record (counted_at);
 
 -- Where the latest failed record failed: a FAILED dataflow shows that stage, not a later clean-up or restore.
 ALTER TABLE status_dataflow ADD COLUMN record_failure_stage VARCHAR(100);

@@ -121,16 +121,18 @@ final class RecordTally {
         return inserted;
     }
 
-    /** Deletes keys counted before {@code cutoff}, in chunks, like the raw rows they were counted from. */
-    static void purgeBefore(Connection c, boolean postgres, Instant cutoff, int chunk) throws SQLException {
-        String sql = postgres
-                ? "DELETE FROM status_record WHERE ctid = ANY (ARRAY(SELECT ctid FROM status_record WHERE counted_at < ? "
-                    + "LIMIT " + chunk + "))"
-                : "DELETE FROM status_record WHERE counted_at < ? FETCH FIRST " + chunk + " ROWS ONLY";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+    /**
+     * Forgets the keys of dataflows last heard of before {@code cutoff} (their raw rows are purged too), a chunk
+     * of dataflows at a time. By dataflow, not by key age: a dataflow still heard of keeps all its keys, so a late
+     * message about an old record is not counted again.
+     */
+    static void purgeBefore(Connection c, Instant cutoff, int chunk) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM status_record WHERE correlation_id IN (SELECT "
+                + "d.correlation_id FROM status_dataflow d WHERE d.last_ts < ? AND EXISTS (SELECT 1 FROM status_record r "
+                + "WHERE r.correlation_id = d.correlation_id) FETCH FIRST " + chunk + " ROWS ONLY)")) {
             while (true) {
                 ps.setObject(1, OffsetDateTime.ofInstant(cutoff, ZoneOffset.UTC));
-                if (ps.executeUpdate() < chunk) {
+                if (ps.executeUpdate() == 0) {
                     return;
                 }
             }

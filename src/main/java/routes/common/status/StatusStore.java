@@ -22,7 +22,8 @@ import routes.common.Transactions;
 /**
  * Writes status messages into the status store, one transaction per batch: the raw rows
  * ({@code dataset_details}, {@code status}; a repeated event id is a no-op) and, for the events that were new,
- * the summaries that queries read ({@code status_counter}, {@code status_stage}, {@code status_dataflow}).
+ * the summaries that queries read ({@code status_counter}, {@code status_stage}, {@code status_dataflow}), with
+ * records done and failed counted once per record ({@link RecordTally}, {@code status_record}).
  * Every dataflow touched by a batch has its {@code status_dataflow} row locked first (in correlationId order),
  * so several writers never interleave on one dataflow and never deadlock.
  */
@@ -464,7 +465,7 @@ public final class StatusStore {
                     }
                 }
             }
-            RecordTally.purgeBefore(c, postgres, cutoff, chunk);
+            RecordTally.purgeBefore(c, cutoff, Math.max(1, chunk / 100));
             return total;
         }
     }
