@@ -35,10 +35,12 @@
 
   /**
    * What the page shows as the dataflow's marking: HALTED (a pattern pipe's run its circuit breaker holds; the API
-   * says FAILED with halted: true), FAILED, STALLED (running without news), RUNNING, SUCCEEDED.
+   * says FAILED with halted: true), FAILED, STALLED (running without news), WAITING (its process did its part and
+   * waits for input; the API says RUNNING, not finished, with waiting: true), RUNNING, SUCCEEDED.
    */
   C.marking = function (d) {
     if (d.halted) { return 'HALTED'; }
+    if (d.waiting) { return 'WAITING'; }
     return d.state === 'RUNNING' && d.stalled ? 'STALLED' : d.state;
   };
 
@@ -46,6 +48,7 @@
     var m = C.marking(d);
     var title = m === 'STALLED' ? 'running, but no news for longer than its pipeline\'s heartbeat ('
       + C.duration((d.heartbeatSeconds || 0) * 1000) + ')'
+      : m === 'WAITING' ? 'waiting for ' + (d.waitingFor || 'input')
       : m === 'HALTED' ? 'needs attention: its circuit breaker holds the pipe (commit or roll back the held change)'
       : m.toLowerCase();
     return '<span class="badge ' + C.esc(m) + '" title="' + C.esc(title) + '">' + C.esc(m) + '</span>';

@@ -174,6 +174,8 @@ public class CubicDmapFetcher {
         if (code == 404) {
             record(f.dataset(), f.day(), "not_available", null, null, attempt, "the DMAP API has no file for this day yet");
             LOG.info("DMAP {} for {}: not available yet (404); the next run asks again", f.dataset(), f.day());
+            status.accept(StatusEvent.waiting(f.getCorrelationId(), STAGE, "the DMAP API to publish " + f.dataset()
+                    + " of " + f.day() + " (the next check asks again)"));
             end(exchange, f, Outcome.NOT_AVAILABLE);
             return;
         }
@@ -182,6 +184,7 @@ public class CubicDmapFetcher {
             record(f.dataset(), f.day(), "refused", null, null, attempt, msg);
             LOG.error("DMAP {} for {}: {}", f.dataset(), f.day(), msg);
             status.accept(StatusEvent.recordStatus(f.getCorrelationId(), f.getKey(), null, STAGE, StatusEvent.State.FAILED, msg, code));
+            status.accept(StatusEvent.status(f.getCorrelationId(), STAGE, StatusEvent.State.FAILED, msg)); // the day's verdict
             end(exchange, f, Outcome.REFUSED);
             return;
         }
@@ -221,6 +224,7 @@ public class CubicDmapFetcher {
         record(f.dataset(), f.day(), "failed", null, null, attempt, msg);
         LOG.error("DMAP {} for {}: {}", f.dataset(), f.day(), msg);
         status.accept(StatusEvent.recordStatus(f.getCorrelationId(), f.getKey(), null, STAGE, StatusEvent.State.FAILED, msg, null));
+        status.accept(StatusEvent.status(f.getCorrelationId(), STAGE, StatusEvent.State.FAILED, msg)); // the day's verdict
         end(exchange, f, Outcome.FAILED);
     }
 
@@ -234,6 +238,10 @@ public class CubicDmapFetcher {
         LOG.info("DMAP {} for {}: {} bytes to s3://.../{}", f.dataset(), f.day(), bytes, f.getKey());
         status.accept(StatusEvent.recordStatus(f.getCorrelationId(), f.getKey(), null, STAGE, StatusEvent.State.SUCCESS,
                 "fetched " + bytes + " bytes", null));
+        // The fetch is this dataflow's last stage (the file's ingest is a load's own dataflow): without a verdict
+        // it would stay RUNNING for ever.
+        status.accept(StatusEvent.status(f.getCorrelationId(), STAGE, StatusEvent.State.SUCCESS,
+                "fetched " + f.getKey() + " (" + bytes + " bytes)"));
         end(exchange, f, Outcome.FETCHED);
     }
 

@@ -192,6 +192,10 @@ public class CubicKafkaBatcher implements AutoCloseable {
         LOG.info("Kafka batcher wrote {} records of table {} to {}", b.count, b.table, b.key);
         status.accept(StatusEvent.recordStatus("cubic-kafka-" + b.table, b.key, null, STAGE, StatusEvent.State.SUCCESS,
                 b.count + " records written to the incoming bucket", null));
+        // The table's batching dataflow lives as long as the topic: between objects it waits for input, it does not
+        // run (each object's ingest is a load's own dataflow).
+        status.accept(StatusEvent.waiting("cubic-kafka-" + b.table, STAGE, "more records of " + b.table + " from Kafka"
+                + " (an object every " + settings.maxRecords() + " records or " + settings.maxAge() + ")"));
         if (crashBeforeCommit) {
             LOG.warn("Simulated crash: {} written and registered, its offsets not committed", b.key);
             return;

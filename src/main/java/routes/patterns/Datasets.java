@@ -264,8 +264,13 @@ public class Datasets {
             emit(ex, StatusEvent.status(correlationId, stage(pipe), State.FAILED,
                     "circuit breaker tripped, pipe halted, nothing written: " + summary.get("reason")));
         } else {
+            long received = ((Number) summary.get("received")).longValue();
             emit(ex, StatusEvent.dataSetDetails(correlationId, dataset, correlationId, StatusEvent.DataSetType.TABLE,
-                    ((Number) summary.get("received")).longValue()));
+                    received));
+            if (received > 0) { // the run's entities are its records: done, so its progress is received / received
+                emit(ex, StatusEvent.recordsStatus(correlationId, "received/" + correlationId, null, stage(pipe),
+                        State.SUCCESS, received + " entities received and stored", null, received));
+            }
             emit(ex, StatusEvent.status(correlationId, stage(pipe), State.SUCCESS, "stored: " + summary.get("inserted")
                     + " inserted, " + summary.get("updated") + " updated, " + summary.get("deleted") + " deleted"));
         }

@@ -20,6 +20,8 @@ final class ActiveRun {
     final Map<String, Map<String, java.util.BitSet>> badLines = new ConcurrentHashMap<>();
     /** Per day, the files a dry run would delete per dependent source. */
     final Map<String, Map<String, Integer>> dryRunFiles = new ConcurrentHashMap<>();
+    /** Per day, the records its pre-flight found to replay: a day that fails later counts them as failed. */
+    final Map<String, Long> dayRecords = new ConcurrentHashMap<>();
     ScheduledFuture<?> heartbeat;
     /** Why the store or broker was unreachable for an earlier day: the run's later days fail with it at once. */
     volatile String unreachable;

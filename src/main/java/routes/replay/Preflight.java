@@ -80,6 +80,7 @@ public class Preflight {
                     + DayFailure.describe(e), e);
         }
         ledger.counts(runId, day, run.plan.dryRun() ? good : 0, bad, blobs.size());
+        run.dayRecords.put(day, good);
         if (BackupLines.tooManyBad(good, bad, maxBadRatio)) {
             throw new DayFailure(DayFailure.PREFLIGHT, bad + " of " + (good + bad) + " line(s) are not JSON, more than "
                     + "flowledger.replay.max-bad-ratio=" + maxBadRatio + " allows", null);
@@ -90,6 +91,9 @@ public class Preflight {
                 blobs.size(), good, bad, (System.nanoTime() - t0) / 1_000_000);
         events.day(runId, day, DayFailure.PREFLIGHT, State.SUCCESS, blobs.size() + " file(s), " + good + " record(s), "
                 + bad + " malformed", good);
+        // The day's expected records as soon as they are known (the replay's own count replaces it when it is done).
+        events.emit(routes.common.status.StatusEvent.dataSetDetails(runId, run.plan.entryName() + "/" + day, "1",
+                routes.common.status.StatusEvent.DataSetType.FILE, good));
     }
 
     /**

@@ -39,6 +39,16 @@ final class ReplayEvents {
                 records, day, "1", stage, state.name(), message, null, java.time.Instant.now())));
     }
 
+    /**
+     * A day failed in {@code stage}: its records count as failed in the run's dataflow. {@code records} is what the
+     * pre-flight (or the replay) found; when nothing is known (the backup could not be read) the event carries no
+     * recordCount, so the day counts as one failed record rather than as none.
+     */
+    void dayFailed(String runId, String day, String stage, String message, long records) {
+        StatusEvent e = StatusEvent.recordStatus(runId, day, "1", stage, State.FAILED, message, null);
+        emit(records > 0 ? e.withRecordCount(records) : e);
+    }
+
     void emit(StatusEvent e) {
         try {
             StatusEmitter em = emitter.get();

@@ -41,7 +41,8 @@ public class Restore {
         String error = cause != null ? DayFailure.describe(cause) : d.error();
         if (cause != null) {
             LOG.warn("Replay {} {}: {} failed: {}", runId, day, stage, error);
-            events.day(runId, day, stage, State.FAILED, error, 0);
+            events.dayFailed(runId, day, stage, error, Math.max(d.records(),
+                    run == null ? 0 : run.dayRecords.getOrDefault(day, 0L)));
         }
         if (DayFailure.CLEANUP.equals(stage) || d.status() == DayStatus.CLEANUP) {
             // The day is committed in the topic: finishing the clean-up is the way forward, not a restore.

@@ -43,6 +43,17 @@ public class RoketReport implements CamelContextAware {
         emit(StatusEvent.recordStatus(run.runId, id, run.date, STAGE, state, message, code));
     }
 
+    /**
+     * The run's records found already delivered (or read twice): one record-level SKIPPED covering them, so they
+     * count as done in the dataflow (progress of a re-run reaches 100%), not as pending.
+     */
+    void skipped(RoketRun run, long records) {
+        if (records > 0) {
+            emit(StatusEvent.recordsStatus(run.runId, "skipped/" + run.runId, run.date, STAGE, StatusEvent.State.SKIPPED,
+                    records + " record(s) already delivered: not sent again", null, records));
+        }
+    }
+
     void run(RoketRun run, StatusEvent.State state, String message) {
         emit(StatusEvent.status(run.runId, STAGE, state, message));
     }

@@ -218,6 +218,7 @@ public class RoketRunSteps {
                         e.getMessage());
             }
         }
+        report.skipped(run, summary.skipped());
         report.run(run, summary.succeeded() ? StatusEvent.State.SUCCESS : StatusEvent.State.FAILED,
                 summary.message() + String.format(" (rows %d, skipped %d, delivered %d, rejected %d, uncertain %d,"
                         + " held %d, possible duplicates %d)", summary.rowsRead(), summary.skipped(),

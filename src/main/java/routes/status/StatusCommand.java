@@ -70,10 +70,11 @@ public class StatusCommand implements Callable<Integer> {
     public static String render(Map<String, Object> v) {
         StringBuilder b = new StringBuilder();
         b.append(String.format("dataflow   %s%n", v.get("correlationId")));
-        b.append(String.format("state      %s%s%s%s%n", v.get("state"),
+        b.append(String.format("state      %s%s%s%s%s%n", v.get("state"),
                 Boolean.TRUE.equals(v.get("finished")) ? " (finished)" : " (not finished)",
                 Boolean.TRUE.equals(v.get("retried")) ? ", after a retry (the earlier failure is listed below)" : "",
-                Boolean.TRUE.equals(v.get("stale")) ? ", STALE: silent for longer than flowledger.status.stale-after" : ""));
+                Boolean.TRUE.equals(v.get("stale")) ? ", STALE: silent for longer than flowledger.status.stale-after" : "",
+                Boolean.TRUE.equals(v.get("waiting")) ? ", WAITING for " + v.get("waitingFor") : ""));
         b.append(String.format("stage      %s%n", v.get("stage")));
         Object rc = v.get("recordCount");
         Object progress = v.get("progress");

@@ -362,6 +362,15 @@ public class StatusQuery {
         m.put("pipeline", pipeline);
         m.put("dataSetId", rs.getString(14));
         m.put("stageMessage", rs.getString(15)); // what the current stage said last (e.g. why a pipe is halted)
+        // waiting: its process did its part and waits for input (StatusEvent.waiting): unfinished, not running
+        String said = rs.getString(15);
+        boolean waiting = !finished && "RUNNING".equals(state) && said != null
+                && said.startsWith(routes.common.status.StatusEvent.WAITING_FOR);
+        m.put("waiting", waiting);
+        m.put("waitingFor", waiting ? said.substring(routes.common.status.StatusEvent.WAITING_FOR.length()) : null);
+        if (waiting) {
+            m.put("stale", false); // quiet is what a waiting dataflow is expected to be
+        }
         if (halted && lastFailure == null) { // why it needs a person: what the held run said
             lastFailure = new LinkedHashMap<>();
             lastFailure.put("stage", m.get("stage"));
@@ -372,7 +381,7 @@ public class StatusQuery {
         Duration heartbeat = pipelines.heartbeat(pipeline);
         m.put("heartbeatSeconds", heartbeat.toSeconds());
         // stalled: still running, yet no news for longer than its pipeline's heartbeat
-        m.put("stalled", !finished && last != null && last.plus(heartbeat).isBefore(clock.instant()));
+        m.put("stalled", !finished && !waiting && last != null && last.plus(heartbeat).isBefore(clock.instant()));
         m.put("durationMs", first == null || last == null ? null
                 : Duration.between(first, finished ? last : clock.instant()).toMillis());
         // SUCCEEDED after an earlier run-level FAILED (a retried load): the failure stays listed.

@@ -37,7 +37,13 @@ class CubicDmapFetchTest {
      * not ingest (its first work round is an hour away), so the uploaded file stays in incoming to be looked at.
      */
     static java.util.function.Function<LocalDate, Map<String, CubicDmapFetcher.Outcome>> fetcher(CubicFixture f) throws Exception {
+        return fetcher(f, Map.of());
+    }
+
+    static java.util.function.Function<LocalDate, Map<String, CubicDmapFetcher.Outcome>> fetcher(CubicFixture f,
+            Map<String, String> extra) throws Exception {
         Map<String, String> settings = f.settings("");
+        settings.putAll(extra);
         settings.put("flowledger.cubic.dmap.url", WireMockServers.url(dmap));
         settings.put("flowledger.cubic.dmap.api-key", "dmap-key-1");
         settings.put("flowledger.cubic.dmap.datasets", "agg_sample=agg_sample");
@@ -96,6 +102,27 @@ class CubicDmapFetchTest {
             dmap.stubFor(get("/datasets/agg_sample/2022-03-06").willReturn(aResponse().withStatus(500)));
             assertThat(fetcher.apply(DAY.plusDays(2))).containsEntry("agg_sample", CubicDmapFetcher.Outcome.FAILED);
             dmap.verify(3, getRequestedFor(urlEqualTo("/datasets/agg_sample/2022-03-06")));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void a_fetched_day_is_a_succeeded_dataflow_and_a_day_not_published_yet_is_waiting_not_running() throws Exception {
+        try (CubicFixture f = new CubicFixture(TestDatabase.H2)) {
+            dmap.stubFor(get(PATH).willReturn(aResponse().withStatus(200).withBody("day,count\n2022-03-04,17\n")));
+            dmap.stubFor(get("/datasets/agg_sample/2022-03-05").willReturn(aResponse().withStatus(404)));
+            var fetcher = fetcher(f, Map.of("flowledger.status.enabled", "true"));
+            var app = f.apps.get(0);
+            assertThat(fetcher.apply(DAY)).containsEntry("agg_sample", CubicDmapFetcher.Outcome.FETCHED);
+            assertThat(fetcher.apply(DAY.plusDays(1))).containsEntry("agg_sample", CubicDmapFetcher.Outcome.NOT_AVAILABLE);
+
+            var fetched = routes.testkit.TestApp.awaitFinishedDataflow(app, "cubic-dmap-agg_sample-20220304");
+            assertThat(fetched.path("state").asText()).isEqualTo("SUCCEEDED");
+            assertThat(fetched.path("recordsDone").asLong()).isEqualTo(1);
+
+            var notYet = routes.testkit.TestApp.awaitDataflow(app, "cubic-dmap-agg_sample-20220305",
+                    v -> v.path("waiting").asBoolean());
+            assertThat(notYet.path("finished").asBoolean()).isFalse();
+            assertThat(notYet.path("waitingFor").asText()).contains("the DMAP API to publish agg_sample");
         }
     }
 

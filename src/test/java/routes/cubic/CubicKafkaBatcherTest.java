@@ -85,6 +85,32 @@ class CubicKafkaBatcherTest {
     }
 
     @Test
+    void a_batcher_that_wrote_its_object_is_waiting_for_more_records_not_running() throws Exception {
+        String topic = "cubic.wait" + System.nanoTime() % 100000;
+        try (CubicFixture f = new CubicFixture(TestDatabase.H2)) {
+            produce(topic, 0, 3);
+            String table = CubicKafkaBatcher.tableFor(topic);
+            Map<String, String> settings = f.settings("");
+            settings.put("flowledger.status.enabled", "true");
+            settings.put("flowledger.kafka.brokers", KafkaServer.bootstrapServers());
+            settings.put("flowledger.cubic.kafka.topics", topic);
+            settings.put("flowledger.cubic.kafka.group-id", "g-" + topic);
+            settings.put("flowledger.cubic.kafka.max-records", "10000");
+            settings.put("flowledger.cubic.kafka.max-age", "PT2S");
+            settings.put("flowledger.cubic.work-interval", "PT1H");
+            FlowledgerApp app = f.start(settings);
+            await().atMost(Duration.ofSeconds(60)).until(() -> objects(f, table).size() == 1);
+
+            com.fasterxml.jackson.databind.JsonNode flow = routes.testkit.TestApp.awaitDataflow(app,
+                    "cubic-kafka-" + table, v -> v.path("recordsDone").asLong() == 1);
+            assertThat(flow.path("waiting").asBoolean()).as("it did its part; it waits for input").isTrue();
+            assertThat(flow.path("waitingFor").asText()).contains("more records of " + table);
+            assertThat(flow.path("stalled").asBoolean()).isFalse();
+            assertThat(flow.path("finished").asBoolean()).isFalse();
+        }
+    }
+
+    @Test
     void records_written_but_not_committed_before_a_stop_are_written_again_never_lost() throws Exception {
         String topic = "cubic.crash" + System.nanoTime() % 100000;
         String group = "g-" + topic;

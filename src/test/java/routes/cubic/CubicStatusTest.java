@@ -41,6 +41,26 @@ class CubicStatusTest {
         }
     }
 
+    @Test
+    void a_corrupt_load_is_one_failed_record_although_its_ingest_and_its_error_step_both_report_it() throws Exception {
+        try (CubicFixture f = new CubicFixture(TestDatabase.H2)) {
+            f.put("cubic/ods_qlik/EDW.SAMPLE/LOAD001.csv.gz", "not gzip at all".getBytes());
+            Map<String, String> settings = f.settings(CubicIngestionTest.ODS);
+            settings.put("flowledger.status.enabled", "true");
+            FlowledgerApp app = f.start(settings);
+            f.awaitStatus("cubic/ods_qlik/EDW.SAMPLE/LOAD001.csv.gz", "errored");
+
+            JsonNode bad = TestApp.awaitFinishedDataflow(app, "cubic-load-" + loadId(f, "LOAD001"));
+            assertThat(bad.path("state").asText()).isEqualTo("FAILED");
+            assertThat(bad.path("stage").asText()).isEqualTo("CUBIC_ERROR");
+            // CUBIC_INGEST and CUBIC_ERROR both say FAILED for the same load: one record, failed once.
+            assertThat(bad.path("counts").path("CUBIC_INGEST").path("FAILED").asLong()).isEqualTo(1);
+            assertThat(bad.path("counts").path("CUBIC_ERROR").path("FAILED").asLong()).isEqualTo(1);
+            assertThat(bad.path("recordsFailed").asLong()).isEqualTo(1);
+            assertThat(bad.path("recordsDone").asLong()).isEqualTo(1);
+        }
+    }
+
     private static long loadId(CubicFixture f, String file) {
         return f.count("SELECT id FROM cubic_loads WHERE s3_key LIKE ?", "%/" + file + ".csv.gz");
     }

@@ -94,4 +94,33 @@ class RoketStatusTest {
             assertThat(counts.path("FAILED").asLong()).isEqualTo(2);
         }
     }
+
+    @Test
+    void a_rerun_of_a_delivered_date_counts_the_already_delivered_records_as_done() throws Exception {
+        RoketFixture f = new RoketFixture(TestDatabase.H2).rows("2026-11-20", 0, 1000);
+        String bad1 = RoketFixture.id(17);
+        String bad2 = RoketFixture.id(763);
+        roket.stubFor(post(urlPathEqualTo("/api/records")).willReturn(aResponse().withStatus(201)));
+        for (String bad : java.util.List.of(bad1, bad2)) {
+            roket.stubFor(post(urlPathEqualTo("/api/records")).withRequestBody(containing("\"" + bad + "\""))
+                    .atPriority(1).willReturn(aResponse().withStatus(422).withBody("{\"error\":\"invalid record\"}")));
+        }
+        Map<String, String> settings = f.settings(roket);
+        settings.put("flowledger.status.enabled", "true");
+        try (FlowledgerApp app = RoketFixture.start(settings)) {
+            RoketUploads uploads = RoketFixture.uploads(app);
+            TestApp.awaitFinishedDataflow(app, uploads.upload("2026-11-20", "test", false).runId());
+            RoketRun.Summary again = uploads.upload("2026-11-20", "test", false);
+            assertThat(again.skipped()).isEqualTo(998);
+            assertThat(again.rejected()).isEqualTo(2);
+
+            JsonNode flow = TestApp.awaitFinishedDataflow(app, again.runId());
+            assertThat(flow.path("state").asText()).isEqualTo("FAILED");
+            assertThat(flow.path("recordCount").asLong()).isEqualTo(1000);
+            assertThat(flow.path("recordsFailed").asLong()).isEqualTo(2);
+            assertThat(flow.path("recordsDone").asLong()).as("998 already delivered + 2 refused").isEqualTo(1000);
+            assertThat(flow.path("progress").asDouble()).isEqualTo(1.0);
+            assertThat(flow.path("counts").path("ROKET_UPLOAD").path("SKIPPED").asLong()).isEqualTo(998);
+        }
+    }
 }

@@ -53,6 +53,7 @@ class StatusConsoleTest {
     static final String PIPE = "stock-rescan";
     static final String HALTED_RUN = PIPE + "-run-3";
     static final String SILENT = "nightly-export-12";
+    static final String WAITING = "cubic-kafka-console_waiting";
     static final String API_PASSWORD = "api-secret";
 
     @RegisterExtension
@@ -180,6 +181,10 @@ class StatusConsoleTest {
         e.emit(at(REPLAY, null, "REPLAY", State.FAILED, "1 of 2 days failed", null, null, t.plusSeconds(71)));
         // A run that said it started, then nothing for two hours.
         e.emit(at(SILENT, null, "EXPORT", State.IN_PROGRESS, "exporting", null, null, Instant.now().minusSeconds(7200)));
+        // A batcher that wrote its object two hours ago and waits for more input: WAITING, not stalled.
+        e.emit(at(WAITING, "obj-1", "BATCH", State.SUCCESS, "written", null, null, Instant.now().minusSeconds(7201)));
+        e.emit(at(WAITING, null, "BATCH", State.IN_PROGRESS, StatusEvent.WAITING_FOR + "more records of t1", null, null,
+                Instant.now().minusSeconds(7200)));
 
         await().atMost(Duration.ofSeconds(60)).until(() -> loadStatus("LOAD002") != null
                 && "errored".equals(loadStatus("LOAD002")));
@@ -243,6 +248,8 @@ class StatusConsoleTest {
         assertThat(StatusApiTest.rowOf(dom, refusedUpload)).contains(">FAILED<").contains("1 rejected")
                 .contains("roket-upload/2026-11-21");
         assertThat(StatusApiTest.rowOf(dom, SILENT)).contains(">STALLED<");
+        assertThat(StatusApiTest.rowOf(dom, WAITING)).contains(">WAITING<").doesNotContain("STALLED")
+                .contains("waiting for more records of t1");
 
         try (Chromium.Session tab = Chromium.open(1280, 800)) {
             tab.navigate(base + "/dataflows");

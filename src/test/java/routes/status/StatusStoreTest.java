@@ -168,6 +168,7 @@ class StatusStoreTest {
             // Retention: the raw rows go, the answer stays.
             assertThat(store.purgeBefore(Instant.now().plusSeconds(60), 10_000)).isEqualTo(100_002);
             assertThat(rows(db, "status")).isZero();
+            assertThat(rows(db, "status_record")).as("the counted keys of a dataflow quiet since").isZero();
             Map<String, Object> after = view(db, "big");
             assertThat(after.get("counts")).isEqualTo(v.get("counts"));
             assertThat(after).containsEntry("state", "FAILED").containsEntry("recordsFailed", 100L)

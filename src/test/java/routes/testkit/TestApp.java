@@ -32,14 +32,20 @@ public final class TestApp {
     }
 
     /**
-     * Waits (up to 30 s) until {@code GET /api/dataflows/{correlationId}} of a service with the status pipeline
+     * Waits (up to 60 s) until {@code GET /api/dataflows/{correlationId}} of a service with the status pipeline
      * enabled says the dataflow is finished, and returns that view.
      */
     public static com.fasterxml.jackson.databind.JsonNode awaitFinishedDataflow(FlowledgerApp app, String correlationId) {
+        return awaitDataflow(app, correlationId, v -> v.path("finished").asBoolean());
+    }
+
+    /** Waits (up to 60 s) until the dataflow's view satisfies {@code until}, and returns that view. */
+    public static com.fasterxml.jackson.databind.JsonNode awaitDataflow(FlowledgerApp app, String correlationId,
+            java.util.function.Predicate<com.fasterxml.jackson.databind.JsonNode> until) {
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         java.net.URI url = java.net.URI.create("http://127.0.0.1:" + app.httpPort() + "/api/dataflows/" + correlationId);
         com.fasterxml.jackson.databind.JsonNode[] view = new com.fasterxml.jackson.databind.JsonNode[1];
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
                 .pollInterval(java.time.Duration.ofMillis(200)).until(() -> {
                     var r = http.send(java.net.http.HttpRequest.newBuilder(url).build(),
                             java.net.http.HttpResponse.BodyHandlers.ofString());
@@ -47,7 +53,7 @@ public final class TestApp {
                         return false;
                     }
                     view[0] = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
-                    return view[0].path("finished").asBoolean();
+                    return until.test(view[0]);
                 });
         return view[0];
     }

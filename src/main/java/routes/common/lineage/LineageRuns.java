@@ -85,8 +85,9 @@ final class LineageRuns {
         if (!(event.isRunLevel() && DataflowRules.isTerminal(p.status())) && !failed) {
             return out;
         }
+        // Only the state matters here, not the stage a failed dataflow is shown at: no failed-record stage given.
         DataflowRules.Verdict v = DataflowRules.evaluate(new ArrayList<>(run.stages.values()), run.recordsFailed,
-                run.runFailedTs, run.recordsFailedSince);
+                run.runFailedTs, run.recordsFailedSince, null);
         if (!v.finished()) {
             run.verdict = null; // a retry is under way (a cubic load retried by an operator): its verdict is sent again
             return out;

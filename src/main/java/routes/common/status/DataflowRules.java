@@ -18,6 +18,12 @@ import java.util.Set;
  * <li>SUCCEEDED: the current stage reported run-level SUCCESS (or SKIPPED) and no record failed (since the retry).</li>
  * <li>RUNNING: otherwise.</li>
  * </ul>
+ * A FAILED dataflow's stage is the one its latest failed record failed in (a replay day failed in PREFLIGHT, not the
+ * CLEANUP of a day before it); without failed records, the current stage.
+ * <p>
+ * Counting (see {@link RecordTally}): a record counts once in its dataflow, done when it first reaches a terminal
+ * status in any stage (a record SKIPPED because it was already done counts as done), failed when it first fails.
+ * Progress is records done / the records its dataSetDetails announce.
  * A stage's run-level status is its latest terminal one (SUCCESS, FAILED, SKIPPED) by event time, whatever
  * order they arrive in; IN_PROGRESS only while no terminal one is known.
  */
@@ -88,26 +94,30 @@ public final class DataflowRules {
     /**
      * @param runFailedTs latest run-level FAILED ever received for the dataflow (null: none)
      * @param recordsFailedSince records failed after {@code runFailedTs}
+     * @param recordFailStage the stage the latest failed record failed in (null: none failed)
      */
-    public static Verdict evaluate(List<Stage> stages, long recordsFailed, Instant runFailedTs, long recordsFailedSince) {
+    public static Verdict evaluate(List<Stage> stages, long recordsFailed, Instant runFailedTs, long recordsFailedSince,
+                                   String recordFailStage) {
         Stage current = current(stages);
         if (current == null) {
             return new Verdict(State.RUNNING, null);
         }
+        // A failed dataflow is shown at the stage its records failed in, not at a clean-up or restore begun later.
+        String failedAt = recordFailStage != null ? recordFailStage : current.name();
         if (runFailedTs != null) {
             Stage latest = latestVerdict(stages);
             boolean retried = latest != null && !"FAILED".equals(latest.runStatus())
                     && latest.runTs().isAfter(runFailedTs);
             if (!retried) {
-                return new Verdict(State.FAILED, current.name());
+                return new Verdict(State.FAILED, failedAt);
             }
             recordsFailed = recordsFailedSince;
         }
         if (recordsFailed > 0 && isTerminal(current.runStatus())) {
-            return new Verdict(State.FAILED, current.name());
+            return new Verdict(State.FAILED, failedAt);
         }
         if ("SUCCESS".equals(current.runStatus()) || "SKIPPED".equals(current.runStatus())) {
-            return new Verdict(recordsFailed > 0 ? State.FAILED : State.SUCCEEDED, current.name());
+            return new Verdict(State.SUCCEEDED, current.name());
         }
         return new Verdict(State.RUNNING, current.name());
     }

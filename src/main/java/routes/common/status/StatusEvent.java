@@ -54,6 +54,17 @@ public record StatusEvent(String kind, Props properties) {
                 stage, state.name(), message, null, Instant.now()));
     }
 
+    /**
+     * A stage that has done its part for now and waits for input ({@code what}: e.g. more records of a topic, a
+     * file not published yet): a run-level IN_PROGRESS whose message starts with {@value #WAITING_FOR}. The dataflow
+     * stays unfinished, and the API says {@code waiting: true} with {@code waitingFor}, not that it is running.
+     */
+    public static StatusEvent waiting(String correlationId, String stage, String what) {
+        return status(correlationId, stage, State.IN_PROGRESS, WAITING_FOR + what);
+    }
+
+    public static final String WAITING_FOR = "waiting for ";
+
     /** A record-level status. */
     public static StatusEvent recordStatus(String correlationId, String recordId, String recordIdVersion, String stage,
                                            State state, String message, Integer errorCode) {

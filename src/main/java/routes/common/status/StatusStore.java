@@ -22,7 +22,8 @@ import routes.common.Transactions;
 /**
  * Writes status messages into the status store, one transaction per batch: the raw rows
  * ({@code dataset_details}, {@code status}; a repeated event id is a no-op) and, for the events that were new,
- * the summaries that queries read ({@code status_counter}, {@code status_stage}, {@code status_dataflow}).
+ * the summaries that queries read ({@code status_counter}, {@code status_stage}, {@code status_dataflow}), with
+ * records done and failed counted once per record ({@link RecordTally}, {@code status_record}).
  * Every dataflow touched by a batch has its {@code status_dataflow} row locked first (in correlationId order),
  * so several writers never interleave on one dataflow and never deadlock.
  */
@@ -49,7 +50,10 @@ public final class StatusStore {
     private static final class Flow {
         final String id;
         Long recordCount;
+        long recordsDone;
         long recordsFailed;
+        String recordFailStage;
+        Instant recordFailTs;
         Instant runFailedTs;
         long recordsFailedSince;
         boolean recountSince;
@@ -61,7 +65,6 @@ public final class StatusStore {
         Instant failTs;
         final Map<String, DataflowRules.Stage> stages = new TreeMap<>();
         final Map<String, DataflowRules.Stage> changedStages = new TreeMap<>();
-        final Map<String, Map<String, Long>> counters = new TreeMap<>();
         final Map<String, Map<String, Long>> deltas = new TreeMap<>();
         boolean detailsChanged;
 
@@ -96,6 +99,11 @@ public final class StatusStore {
             for (StatusEvent e : fresh) {
                 apply(flows.get(e.properties().correlationId()), e);
             }
+            // Done and failed count each record once, whichever stages report it (see RecordTally).
+            RecordTally.count(c, isPostgres(c), fresh, now).forEach((id, d) -> {
+                flows.get(id).recordsDone += d.done;
+                flows.get(id).recordsFailed += d.failed;
+            });
             writeSummaries(c, flows, now);
             return new Result(fresh.size(), byId.size() - fresh.size());
         });
@@ -114,7 +122,8 @@ public final class StatusStore {
         Map<String, Flow> flows = new TreeMap<>();
         for (List<String> chunk : chunks(ids)) {
             String sql = "SELECT correlation_id, record_count, records_failed, first_ts, last_ts, last_failure_stage, "
-                    + "last_failure_message, last_failure_code, run_failed_ts, records_failed_since "
+                    + "last_failure_message, last_failure_code, run_failed_ts, records_failed_since, records_done, "
+                    + "record_failure_stage, record_failure_ts "
                     + "FROM status_dataflow WHERE correlation_id IN ("
                     + marks(chunk.size()) + ") ORDER BY correlation_id FOR UPDATE";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -133,6 +142,9 @@ public final class StatusStore {
                         f.failCode = rs.wasNull() ? null : code;
                         f.runFailedTs = instant(rs, 9);
                         f.recordsFailedSince = rs.getLong(10);
+                        f.recordsDone = rs.getLong(11);
+                        f.recordFailStage = rs.getString(12);
+                        f.recordFailTs = instant(rs, 13);
                         flows.put(f.id, f);
                     }
                 }
@@ -291,16 +303,6 @@ public final class StatusStore {
                     }
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("SELECT correlation_id, stage, status, n FROM status_counter "
-                    + "WHERE correlation_id IN (" + marks(chunk.size()) + ")")) {
-                bind(ps, chunk);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        flows.get(rs.getString(1)).counters.computeIfAbsent(rs.getString(2), k -> new TreeMap<>())
-                                .put(rs.getString(3), rs.getLong(4));
-                    }
-                }
-            }
         }
     }
 
@@ -318,11 +320,14 @@ public final class StatusStore {
         if (p.recordId() != null) {
             long n = e.records(); // a batch-level event counts its records
             f.deltas.computeIfAbsent(p.stage(), k -> new TreeMap<>()).merge(p.status(), n, Long::sum);
-            f.counters.computeIfAbsent(p.stage(), k -> new TreeMap<>()).merge(p.status(), n, Long::sum);
             if (failed) {
-                f.recordsFailed += n;
+                // recordsFailed is counted once per record (RecordTally); whether a retry failed again is not
                 if (f.runFailedTs == null || p.timestamp().isAfter(f.runFailedTs)) {
                     f.recordsFailedSince += n;
+                }
+                if (f.recordFailTs == null || !p.timestamp().isBefore(f.recordFailTs)) {
+                    f.recordFailTs = p.timestamp();
+                    f.recordFailStage = p.stage();
                 }
             }
         } else if (failed && (f.runFailedTs == null || p.timestamp().isAfter(f.runFailedTs))) {
@@ -351,7 +356,8 @@ public final class StatusStore {
              PreparedStatement updFlow = c.prepareStatement("UPDATE status_dataflow SET state = ?, finished = ?, "
                 + "stage = ?, record_count = ?, records_done = ?, records_failed = ?, last_failure_stage = ?, "
                 + "last_failure_message = ?, last_failure_code = ?, first_ts = ?, last_ts = ?, updated_at = ?, "
-                + "run_failed_ts = ?, records_failed_since = ? WHERE correlation_id = ?")) {
+                + "run_failed_ts = ?, records_failed_since = ?, record_failure_stage = ?, record_failure_ts = ? "
+                + "WHERE correlation_id = ?")) {
             List<Object[]> counterRows = new ArrayList<>();
             for (Flow f : flows.values()) {
                 for (DataflowRules.Stage s : f.changedStages.values()) {
@@ -392,20 +398,10 @@ public final class StatusStore {
                 }
                 List<DataflowRules.Stage> stages = new ArrayList<>(f.stages.values());
                 DataflowRules.Verdict v = DataflowRules.evaluate(stages, f.recordsFailed, f.runFailedTs,
-                        f.recordsFailedSince);
-                long done = 0;
-                if (v.stage() != null) {
-                    Map<String, Long> cur = f.counters.getOrDefault(v.stage(), Map.of());
-                    for (Map.Entry<String, Long> e : cur.entrySet()) {
-                        if (DataflowRules.isTerminal(e.getKey())) {
-                            done += e.getValue();
-                        }
-                    }
-                }
-                String failMessage = f.failMessage;
-                set(updFlow, new Object[] {v.state().name(), v.finished(), v.stage(), f.recordCount, done,
-                    f.recordsFailed, f.failStage, failMessage, f.failCode, odt(f.firstTs), odt(f.lastTs), odt(now),
-                    odt(f.runFailedTs), f.recordsFailedSince, f.id})
+                        f.recordsFailedSince, f.recordFailStage);
+                set(updFlow, new Object[] {v.state().name(), v.finished(), v.stage(), f.recordCount, f.recordsDone,
+                    f.recordsFailed, f.failStage, f.failMessage, f.failCode, odt(f.firstTs), odt(f.lastTs), odt(now),
+                    odt(f.runFailedTs), f.recordsFailedSince, f.recordFailStage, odt(f.recordFailTs), f.id})
                         .addBatch();
             }
             updFlow.executeBatch();
@@ -465,10 +461,12 @@ public final class StatusStore {
                     int n = ps.executeUpdate();
                     total += n;
                     if (n < chunk) {
-                        return total;
+                        break;
                     }
                 }
             }
+            RecordTally.purgeBefore(c, cutoff, Math.max(1, chunk / 100));
+            return total;
         }
     }
 
