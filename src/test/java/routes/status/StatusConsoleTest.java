@@ -35,6 +35,7 @@ import routes.app.FlowledgerApp;
 import routes.common.status.StatusEmitter;
 import routes.common.status.StatusEvent;
 import routes.common.status.StatusEvent.State;
+import routes.testkit.KafkaServer;
 import routes.testkit.S3Server;
 import routes.testkit.TestApp;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -45,7 +46,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * upload of 450 rows, a Cubic load that really failed (a corrupt file on the real S3 server), a replay run with
  * a failed day, a pattern pipe halted by its circuit breaker, and a run that went silent.
  */
-@ExtendWith(S3Server.class)
+@ExtendWith({S3Server.class, KafkaServer.class})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the list sees the pipe halted before a test commits it
 class StatusConsoleTest {
 
@@ -130,6 +131,8 @@ class StatusConsoleTest {
         s.put("flowledger.replay.enabled", "true");
         s.put("flowledger.replay.store", "s3");
         s.put("flowledger.replay.bucket", p + "-replay");
+        // A real broker: the pre-flight checks it first, and the days must fail on their backups, not on Kafka.
+        s.put("flowledger.kafka.brokers", KafkaServer.bootstrapServers());
         s.put("flowledger.druid.url", WireMockServers.url(remote));
 
         // Patterns: a pipe that rescans an HTTP source; its circuit breaker trips when the source answers nothing.
