@@ -8,13 +8,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -22,7 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import routes.testkit.PostgresServer;
-import routes.app.FlowledgerCli;
+import routes.testkit.CapturedCli;
 import routes.testkit.TestDatabase;
 import routes.testkit.WireMockServers;
 
@@ -37,26 +35,14 @@ class RoketErrorsTest {
     static WireMockExtension roket = WireMockServers.create();
 
     private static final String DATE = RoketFixture.DATE;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
-    private Map<String, String> systemProps = Map.of();
+    @RegisterExtension
+    final CapturedCli captured = new CapturedCli();
+    private final ByteArrayOutputStream out = captured.out();
+    private final ByteArrayOutputStream err = captured.err();
 
     @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    void roketStoresEveryBatch() {
         roket.stubFor(post(urlPathEqualTo("/api/records")).willReturn(aResponse().withStatus(201)));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-        systemProps.keySet().forEach(System::clearProperty);
     }
 
     @Test
@@ -65,7 +51,7 @@ class RoketErrorsTest {
         Map<String, String> settings = f.settings(roket);
         settings.put("flowledger.roket.source.url", TestDatabase.H2.newUrl()); // a database without any table
         settings.put("flowledger.roket.source.query", "SELECT * FROM T WHERE sale_date = :#date");
-        int code = cli(settings, "upload", "--date", DATE);
+        int code = captured.run(settings, "upload", "--date", DATE);
         String printed = out.toString(StandardCharsets.UTF_8);
         assertThat(code).as(printed + err).isEqualTo(1);
         // H2 puts the SQL on a line of its own: it is joined into the one line, not dropped.
@@ -80,7 +66,7 @@ class RoketErrorsTest {
         RoketFixture f = new RoketFixture(db).rows(DATE, 0, 100);
         List<String> bad = List.of(RoketFixture.id(17), RoketFixture.id(62));
         refuse(bad);
-        int code = cli(f.settings(roket), "upload", "--date", DATE);
+        int code = captured.run(f.settings(roket), "upload", "--date", DATE);
         String printed = out.toString(StandardCharsets.UTF_8);
         assertThat(code).as(printed).isEqualTo(1);
         for (String id : bad) {
@@ -100,10 +86,10 @@ class RoketErrorsTest {
         assertThat(refused).hasSize(25);
         refuse(refused);
         Map<String, String> settings = f.settings(roket);
-        int code = cli(settings, "upload", "--date", DATE);
+        int code = captured.run(settings, "upload", "--date", DATE);
         String printed = out.toString(StandardCharsets.UTF_8);
         assertThat(code).as(printed).isEqualTo(1);
-        oldOut.println(printed); // the summary as a person sees it, in the test report
+        captured.console().println(printed); // the summary as a person sees it, in the test report
         assertThat(printed.lines().filter(l -> l.contains("rejected by Roket, HTTP 422"))).as(printed).hasSize(20);
         Matcher m = Pattern.compile("and " + (refused.size() - 20) + " more: (status \\S+ --failures \\d+)")
                 .matcher(printed);
@@ -111,7 +97,7 @@ class RoketErrorsTest {
 
         // The command, run as printed, lists every refused record with Roket's answer.
         out.reset();
-        cli(settings, m.group(1).split(" "));
+        captured.run(settings, m.group(1).split(" "));
         String listed = out.toString(StandardCharsets.UTF_8);
         for (String id : refused) {
             assertThat(listed).as(listed).containsPattern("record " + Pattern.quote(id) + " .*422.*invalid record");
@@ -127,7 +113,7 @@ class RoketErrorsTest {
                 .willReturn(aResponse().withStatus(201).withFixedDelay(2500)));
         Map<String, String> settings = f.settings(roket);
         settings.put("flowledger.roket.request-timeout", "1000");
-        int code = cli(settings, "upload", "--date", DATE);
+        int code = captured.run(settings, "upload", "--date", DATE);
         String printed = out.toString(StandardCharsets.UTF_8);
         assertThat(code).as(printed).isEqualTo(1);
         assertThat(printed).contains("needs a person: 10 record(s)");
@@ -145,9 +131,4 @@ class RoketErrorsTest {
         }
     }
 
-    private int cli(Map<String, String> settings, String... args) {
-        systemProps = settings;
-        settings.forEach(System::setProperty);
-        return FlowledgerCli.execute(args);
-    }
 }

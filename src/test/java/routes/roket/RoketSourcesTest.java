@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,13 +17,12 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import routes.app.FlowledgerApp;
-import routes.app.FlowledgerCli;
+import routes.testkit.CapturedCli;
 import routes.testkit.TestDatabase;
 import routes.testkit.WireMockServers;
 
@@ -35,29 +33,17 @@ class RoketSourcesTest {
     static WireMockExtension roket = WireMockServers.create();
 
     private static final String DATE = RoketFixture.DATE;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
-    private Map<String, String> systemProps = Map.of();
+    @RegisterExtension
+    final CapturedCli captured = new CapturedCli();
+    private final ByteArrayOutputStream out = captured.out();
+    private final ByteArrayOutputStream err = captured.err();
 
     @TempDir
     Path dir;
 
     @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    void roketStoresEveryBatch() {
         roket.stubFor(post(urlPathEqualTo("/api/records")).willReturn(aResponse().withStatus(201)));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-        systemProps.keySet().forEach(System::clearProperty);
     }
 
     @Test
@@ -72,7 +58,7 @@ class RoketSourcesTest {
         settings.put("flowledger.roket.source.properties",
                 "private_key_file_pwd=never-print-this-passphrase,ssl=on");
         long t0 = System.nanoTime();
-        int code = cli(settings, "upload", "--date", DATE);
+        int code = captured.run(settings, "upload", "--date", DATE);
         long seconds = (System.nanoTime() - t0) / 1_000_000_000;
         String printed = out.toString(StandardCharsets.UTF_8);
         String all = printed + err.toString(StandardCharsets.UTF_8);
@@ -100,12 +86,6 @@ class RoketSourcesTest {
             assertThat(s.delivered()).isEqualTo(30);
         }
         assertThat(RoketFixture.stored(roket)).containsOnlyKeys(RoketFixture.ids(0, 30));
-    }
-
-    private int cli(Map<String, String> settings, String... args) {
-        systemProps = settings;
-        settings.forEach(System::setProperty);
-        return FlowledgerCli.execute(args);
     }
 
     /** A JDBC driver for jdbc:tiny:<url>, compiled here, in a jar that is on no class path. */

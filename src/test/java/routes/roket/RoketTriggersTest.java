@@ -10,7 +10,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,14 +20,13 @@ import java.time.LocalDate;
 import java.util.Base64;
 import java.util.Map;
 import org.apache.camel.ServiceStatus;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import routes.app.FlowledgerApp;
-import routes.app.FlowledgerCli;
 import routes.testkit.PostgresServer;
+import routes.testkit.CapturedCli;
 import routes.testkit.TestDatabase;
 import routes.testkit.WireMockServers;
 
@@ -40,38 +38,20 @@ class RoketTriggersTest {
     static WireMockExtension roket = WireMockServers.create();
 
     private static final String DATE = RoketFixture.DATE;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
-    private Map<String, String> systemProps = Map.of();
+    @RegisterExtension
+    final CapturedCli captured = new CapturedCli();
+    private final ByteArrayOutputStream out = captured.out();
+    private final ByteArrayOutputStream err = captured.err();
 
     @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    void roketStoresEveryBatch() {
         roket.stubFor(post(urlPathEqualTo("/api/records")).willReturn(aResponse().withStatus(201)));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-        systemProps.keySet().forEach(System::clearProperty);
-    }
-
-    private int cli(Map<String, String> settings, String... args) {
-        systemProps = settings;
-        settings.forEach(System::setProperty);
-        return FlowledgerCli.execute(args);
     }
 
     @Test
     void upload_command_prints_the_run_id_and_summary_and_exits_0_when_every_row_is_delivered() throws Exception {
         RoketFixture f = new RoketFixture(TestDatabase.H2).rows(DATE, 0, 120).rows("2026-11-21", 500, 530);
-        int code = cli(f.settings(roket), "upload", "--date", DATE, "--to-date", "2026-11-21");
+        int code = captured.run(f.settings(roket), "upload", "--date", DATE, "--to-date", "2026-11-21");
         String printed = out.toString(StandardCharsets.UTF_8);
         assertThat(code).as(printed + err).isEqualTo(0);
         assertThat(printed).containsPattern("roket-upload 2026-11-20: run [0-9a-f-]{36} \\(correlationId")
@@ -86,7 +66,7 @@ class RoketTriggersTest {
         RoketFixture f = new RoketFixture(TestDatabase.H2).rows(DATE, 0, 20);
         roket.stubFor(post(urlPathEqualTo("/api/records")).withRequestBody(containing("\"s-00003\"")).atPriority(1)
                 .willReturn(aResponse().withStatus(400).withBody("{\"error\":\"bad amount\"}")));
-        assertThat(cli(f.settings(roket), "upload", "--date", DATE)).isEqualTo(1);
+        assertThat(captured.run(f.settings(roket), "upload", "--date", DATE)).isEqualTo(1);
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("rejected 1").contains("delivered 19").contains("FAILED");
     }
 
@@ -95,7 +75,7 @@ class RoketTriggersTest {
         RoketFixture f = new RoketFixture(TestDatabase.H2).rows(DATE, 0, 5);
         Map<String, String> settings = f.settings(roket);
         settings.put("flowledger.roket.batch-size", "101");
-        assertThat(cli(settings, "upload", "--date", DATE)).isEqualTo(2);
+        assertThat(captured.run(settings, "upload", "--date", DATE)).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("flowledger.roket.batch-size")
                 .contains("between 1 and 100");
         assertThat(RoketFixture.requests(roket)).isZero();
@@ -104,9 +84,9 @@ class RoketTriggersTest {
     @Test
     void a_bad_date_is_bad_usage_exit_2() throws Exception {
         RoketFixture f = new RoketFixture(TestDatabase.H2);
-        assertThat(cli(f.settings(roket), "upload", "--date", "2026-13-01")).isEqualTo(2);
+        assertThat(captured.run(f.settings(roket), "upload", "--date", "2026-13-01")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("is not a date");
-        assertThat(cli(f.settings(roket), "upload", "--date", DATE, "--to-date", "2026-11-01")).isEqualTo(2);
+        assertThat(captured.run(f.settings(roket), "upload", "--date", DATE, "--to-date", "2026-11-01")).isEqualTo(2);
     }
 
     @Test

@@ -7,15 +7,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import routes.app.FlowledgerCli;
+import routes.testkit.CapturedCli;
 import routes.testkit.TestDatabase;
 import routes.testkit.WireMockServers;
 
@@ -28,32 +26,14 @@ class UploadYesterdayTest {
     @RegisterExtension
     static WireMockExtension roket = WireMockServers.create();
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
-    private Map<String, String> systemProps = Map.of();
+    @RegisterExtension
+    final CapturedCli captured = new CapturedCli();
+    private final ByteArrayOutputStream out = captured.out();
+    private final ByteArrayOutputStream err = captured.err();
 
     @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    void roketStoresEveryBatch() {
         roket.stubFor(post(urlPathEqualTo("/api/records")).willReturn(aResponse().withStatus(201)));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-        systemProps.keySet().forEach(System::clearProperty);
-    }
-
-    private int cli(Map<String, String> settings, String... args) {
-        systemProps = settings;
-        settings.forEach(System::setProperty);
-        return FlowledgerCli.execute(args);
     }
 
     @Test
@@ -61,7 +41,7 @@ class UploadYesterdayTest {
         String yesterday = LocalDate.now().minusDays(1).toString();
         RoketFixture f = new RoketFixture(TestDatabase.H2).rows(yesterday, 0, 30)
                 .rows(LocalDate.now().toString(), 100, 110);
-        int code = cli(f.settings(roket), "upload", "--yesterday");
+        int code = captured.run(f.settings(roket), "upload", "--yesterday");
         String printed = out.toString(StandardCharsets.UTF_8);
         assertThat(code).as(printed + err).isEqualTo(0);
         assertThat(printed).contains("roket-upload " + yesterday + ": run").contains("delivered 30");
@@ -71,12 +51,12 @@ class UploadYesterdayTest {
     @Test
     void yesterday_with_a_date_or_a_to_date_or_no_date_at_all_is_bad_usage_exit_2() throws Exception {
         Map<String, String> settings = new RoketFixture(TestDatabase.H2).settings(roket);
-        assertThat(cli(settings, "upload", "--yesterday", "--date", RoketFixture.DATE)).isEqualTo(2);
-        assertThat(cli(settings, "upload", "--yesterday", "--to-date", RoketFixture.DATE)).isEqualTo(2);
+        assertThat(captured.run(settings, "upload", "--yesterday", "--date", RoketFixture.DATE)).isEqualTo(2);
+        assertThat(captured.run(settings, "upload", "--yesterday", "--to-date", RoketFixture.DATE)).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--to-date needs --date");
-        assertThat(cli(settings, "upload")).isEqualTo(2);
+        assertThat(captured.run(settings, "upload")).isEqualTo(2);
         // A word where a date belongs stays an error: only the explicit flag means "yesterday".
-        assertThat(cli(settings, "upload", "--date", "yesterday")).isEqualTo(2);
+        assertThat(captured.run(settings, "upload", "--date", "yesterday")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("is not a date");
         assertThat(RoketFixture.requests(roket)).isZero();
     }
