@@ -46,7 +46,21 @@ public final class KafkaSandbox implements AutoCloseable {
         return k;
     }
 
+    /**
+     * On a fatal fault (say its port was taken by another process meanwhile) a Kafka broker exits or halts its JVM.
+     * An in-process sandbox broker shares the JVM with the demo's service or a test run: its fault fails the broker
+     * with an exception instead of ending everything in this JVM without a word.
+     */
+    public static void keepJvmOnBrokerFault() {
+        org.apache.kafka.common.utils.Exit.Procedure refuse = (code, message) -> {
+            throw new IllegalStateException("the in-process Kafka broker gave up (exit " + code + "): " + message);
+        };
+        org.apache.kafka.common.utils.Exit.setExitProcedure(refuse);
+        org.apache.kafka.common.utils.Exit.setHaltProcedure(refuse);
+    }
+
     private void doStart(int controllerPort) throws Exception {
+        keepJvmOnBrokerFault();
         this.controllerPort = controllerPort;
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");

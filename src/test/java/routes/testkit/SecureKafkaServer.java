@@ -174,6 +174,7 @@ public class SecureKafkaServer implements BeforeAllCallback {
                 UUID.randomUUID().toString().replace("-", "").substring(0, 22), "-c", file.toString(),
                 "--add-scram", "SCRAM-SHA-512=[name=" + USER + ",password=" + PASSWORD + "]"},
                     new PrintStream(out, true, StandardCharsets.UTF_8));
+            routes.sandbox.KafkaSandbox.keepJvmOnBrokerFault();
             server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
             server.startup();
             Properties client = clientProperties();
